@@ -1,0 +1,49 @@
+# The two commands a newcomer needs on a fresh clone (only python3 and gcc required):
+#   make test   -- create .venv, install minigrad with its test dependencies, build the kernels, run pytest
+#   make demo   -- the same set-up, then run the demo
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PYX     := $(wildcard csrc/cpu/*.pyx)
+CU      := $(wildcard csrc/cuda/*.cu)
+PYTEST_ARGS ?= -q
+
+.PHONY: all venv build test demo check bench ptx clean
+
+all: test
+
+$(STAMP): pyproject.toml setup.py
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.24"
+	$(BIN)/python -m pip install -q --no-build-isolation -e ".[test]"
+	@# PyTorch is only an optional oracle for some tests; they skip when it cannot be installed.
+	-$(BIN)/python -m pip install -q "torch==2.13.0" 2>/dev/null || echo "note: torch not installed; PyTorch-oracle tests will skip"
+	touch $@
+
+venv: $(STAMP)
+
+# Rebuilds only the kernels whose .pyx changed (Cython tracks it).
+build: $(STAMP) $(PYX)
+	$(BIN)/python setup.py -q build_ext --inplace -j 2
+
+test: build
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: build
+	$(BIN)/python -m minigrad demo
+
+check: build
+	$(BIN)/python -m minigrad check
+
+bench: build
+	$(BIN)/python -m bench
+
+# Compile every CUDA kernel to PTX (catches a broken kernel without a GPU).
+ptx:
+	@mkdir -p build/ptx
+	@for f in $(CU); do echo "nvcc -ptx $$f"; nvcc -ptx -arch=sm_70 $$f -o build/ptx/$$(basename $$f .cu).ptx || exit 1; done
+
+clean:
+	rm -rf build minigrad/_C/*.so minigrad/cuda_kernels csrc/cpu/*.c

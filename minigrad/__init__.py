@@ -1,0 +1,27 @@
+"""minigrad: a from-scratch tensor and reverse-mode autograd engine, every gradient term explicit.
+
+The public API, re-exported here, follows torch's names and meanings::
+
+    import minigrad as mg
+    x = mg.tensor([[1.0, 2.0]], requires_grad=True)
+    y = (x @ x.T).sum()
+    y.backward()
+    x.grad
+"""
+from . import ops  # noqa: F401  (binds the Tensor methods)
+from .autograd import (Function, NonDifferentiableBackwardError, enable_grad, grad,
+                       is_grad_enabled, no_grad, set_grad_enabled)
+from .backend import available_devices, cuda_available
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops import (abs, amax, amin, broadcast_to, clip, concatenate, exp, flatten, log,
+                  log_softmax, logsumexp, matmul, maximum, mean, minimum, permute, relu,
+                  reshape, sigmoid, softmax, sqrt, squeeze, stack, sum, tanh, transpose,
+                  unsqueeze, where)
+from .tensor import (Tensor, arange, as_tensor, bool_, empty, eye, float16, float32, float64,
+                     from_numpy, full, full_like, get_default_dtype, int32, int64, linspace,
+                     manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                     set_default_dtype, tensor, zeros, zeros_like)
+
+clamp = clip
+cat = concatenate
+__version__ = "0.1.0"

@@ -1,0 +1,426 @@
+"""Reverse-mode automatic differentiation: Function + ctx, grad mode, and the backward engine.
+
+Every differentiable operation is a ``Function`` subclass with two static methods, exactly as
+``torch.autograd.Function``::
+
+    class Square(Function):
+        '''y = x²      dy/dx = 2x'''
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.data * x.data          # an array (or a Tensor) of the result
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return grad * 2 * x             # written with Tensor ops: differentiable again
+
+    y = Square.apply(x)
+
+``forward`` runs with recording switched off and may return arrays or Tensors. ``backward``
+receives one gradient Tensor per output and returns one gradient per input of ``forward``
+(``None`` for inputs that are not tensors or need no gradient). Because backward formulas are
+written with minigrad's own ops, running them with recording switched on
+(``create_graph=True``) records the graph of the gradient itself: second derivatives, and
+Hessian-vector products, come for free.
+
+The engine (``run_backward``) walks the recorded graph once in reverse topological order,
+summing the gradients that reach each tensor from all its uses.
+"""
+import threading
+
+import numpy as np
+
+__all__ = [
+    "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "grad", "run_backward", "NonDifferentiableBackwardError",
+]
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled():
+    """True when operations are being recorded for differentiation."""
+    return _mode.enabled
+
+
+class set_grad_enabled:
+    """Context manager (and decorator) that switches recording on or off, as in torch."""
+
+    def __init__(self, mode):
+        self.prev = _mode.enabled
+        _mode.enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _mode.enabled = self.prev
+        return False
+
+
+class _ModeContext:
+    mode = True
+
+    def __enter__(self):
+        self.prev = _mode.enabled
+        _mode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _mode.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_ModeContext):
+    """Inside ``with mg.no_grad():`` nothing is recorded; results have requires_grad=False."""
+    mode = False
+
+
+class enable_grad(_ModeContext):
+    """Re-enables recording inside a ``no_grad`` block."""
+    mode = True
+
+
+class NonDifferentiableBackwardError(RuntimeError):
+    """A backward pass that is a fused kernel was itself asked to be differentiated."""
+
+
+class Context:
+    """The ``ctx`` handed to forward and backward; it is also the graph node of the call.
+
+    Attributes set by the engine: ``needs_input_grad`` (one bool per forward argument),
+    ``inputs`` (the forward arguments that are tensors, by position), ``n_outputs``.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.inputs = ()
+        self.n_outputs = 1
+        self.needs_input_grad = ()
+        self._saved = ()
+        self._freed = False
+
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(
+                f"{self.fn.__name__}: trying to backward through the graph a second time, "
+                "after its saved tensors were freed; call .backward(retain_graph=True) the "
+                "first time if you need to backward twice")
+        return self._saved
+
+    def _free(self):
+        self._saved = ()
+        self._freed = True
+        # anything else an op stashed on ctx (raw arrays for fused backward kernels)
+        for k in list(self.__dict__):
+            if not k.startswith("_") and k not in ("fn", "inputs", "n_outputs", "needs_input_grad"):
+                delattr(self, k)
+
+    def __repr__(self):
+        return f"<{self.fn.__name__} node>"
+
+
+class Function:
+    """Base class of every differentiable operation (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        from .tensor import Tensor
+
+        ctx = Context(cls)
+        record = _mode.enabled and any(
+            isinstance(a, Tensor) and a.requires_grad for a in args)
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        prev, _mode.enabled = _mode.enabled, False
+        try:
+            raw = cls.forward(ctx, *args)
+        finally:
+            _mode.enabled = prev
+        device = next((a.device for a in args if isinstance(a, Tensor)), "cpu")
+        single = not isinstance(raw, tuple)
+        outs = (raw,) if single else raw
+        tensors = tuple(Tensor._wrap(o.data, o.device) if isinstance(o, Tensor)
+                        else Tensor._wrap(_as_array(o, args), device) for o in outs)
+        if record:
+            ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+            ctx.n_outputs = len(tensors)
+            if len(tensors) > 1:  # to make zeros for an output that receives no gradient
+                ctx._out_meta = [(t.shape, t.dtype, t.device) for t in tensors]
+            for i, t in enumerate(tensors):
+                if t.data.dtype.kind == "f":  # integer outputs (indices) carry no gradient
+                    t._requires_grad = True
+                    t._node = ctx
+                    t._out_index = i
+        return tensors[0] if single else tensors
+
+
+def _as_array(o, args):
+    """numpy turns 0-d results into scalars (np.float32(…)); a tensor needs an array."""
+    if isinstance(o, np.generic):
+        return np.asarray(o)
+    if isinstance(o, (int, float, bool)):
+        like = next(a for a in args if hasattr(a, "data"))
+        return like.backend.xp.asarray(o, dtype=like.dtype)
+    return o
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------------------------
+
+def _topological_nodes(roots):
+    """Nodes reachable from ``roots``, each after every node that consumes its outputs."""
+    order, visited = [], set()
+    stack = [(n, False) for n in roots if n is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for t in node.inputs:
+            if t is not None and t._node is not None and id(t._node) not in visited:
+                stack.append((t._node, False))
+    order.reverse()  # consumers first
+    return order
+
+
+def _add(a, b, create_graph):
+    if create_graph:
+        return a + b
+    from .tensor import Tensor
+    return Tensor._wrap(a.data + b.data, a.device)
+
+
+def _check_grad(node, i, inp, g):
+    from .tensor import Tensor
+    if not isinstance(g, Tensor):
+        raise TypeError(f"{node.fn.__name__}.backward returned {type(g).__name__} for input {i}; "
+                        "expected a Tensor or None")
+    if g.shape != inp.shape:
+        raise RuntimeError(
+            f"{node.fn.__name__}.backward returned a gradient of shape {g.shape} for input {i}, "
+            f"whose shape is {inp.shape}")
+
+
+def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, inputs=None,
+                 allow_unused=False):
+    """Back-propagate ``grad_outputs`` from ``outputs``.
+
+    With ``inputs=None`` the gradients are accumulated into the ``.grad`` of every leaf tensor
+    that requires grad (``Tensor.backward``). Otherwise the gradients with respect to
+    ``inputs`` are returned as a tuple and no ``.grad`` is touched (``mg.grad``).
+    """
+    roots = [o._node for o in outputs]
+    nodes = _topological_nodes(roots)
+    pending = {}  # id(node) -> [grad of each output or None]
+    leaf_grads = {}  # id(tensor) -> (tensor, grad)
+    wanted = None
+    if inputs is not None:
+        wanted = {id(t): None for t in inputs}
+    for o, g in zip(outputs, grad_outputs):
+        if o._node is None:  # a leaf handed straight to backward
+            _deliver_leaf(o, g, leaf_grads, create_graph)
+            continue
+        slot = pending.setdefault(id(o._node), [None] * o._node.n_outputs)
+        slot[o._out_index] = g if slot[o._out_index] is None else _add(slot[o._out_index], g, create_graph)
+
+    with set_grad_enabled(create_graph):
+        for node in nodes:
+            gouts = pending.pop(id(node), None)
+            if gouts is None:
+                continue
+            if getattr(node, "_retain_outputs", None) or getattr(node, "_wanted_outputs", None):
+                _capture_nonleaf(node, gouts, wanted)
+            if node._freed:
+                node.saved_tensors  # raises the "backward twice" error
+            gouts = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(gouts)]
+            gins = node.fn.backward(node, *gouts)
+            if not isinstance(gins, tuple):
+                gins = (gins,)
+            if len(gins) != len(node.inputs):
+                raise RuntimeError(
+                    f"{node.fn.__name__}.backward returned {len(gins)} gradients for "
+                    f"{len(node.inputs)} forward arguments")
+            for i, (inp, g) in enumerate(zip(node.inputs, gins)):
+                if g is None or inp is None or not inp.requires_grad:
+                    continue
+                _check_grad(node, i, inp, g)
+                if inp._node is None:
+                    _deliver_leaf(inp, g, leaf_grads, create_graph)
+                else:
+                    slot = pending.setdefault(id(inp._node), [None] * inp._node.n_outputs)
+                    k = inp._out_index
+                    slot[k] = g if slot[k] is None else _add(slot[k], g, create_graph)
+            if not retain_graph:
+                node._free()
+
+    if wanted is None:
+        for t, g in leaf_grads.values():
+            _accumulate_into_grad(t, g, create_graph)
+        return None
+    result = []
+    for i, t in enumerate(inputs):
+        g = wanted[id(t)]
+        if g is None and id(t) in leaf_grads:
+            g = leaf_grads[id(t)][1]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"input {i} (shape {t.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it")
+        result.append(g)
+    return tuple(result)
+
+
+def _capture_nonleaf(node, gouts, wanted):
+    """Gradients reaching the outputs of ``node``: for mg.grad inputs and retain_grad()."""
+    for t in getattr(node, "_retain_outputs", None) or ():
+        g = gouts[t._out_index]
+        if g is not None:
+            t.grad = g if t.grad is None else t.grad + g
+    for t in (getattr(node, "_wanted_outputs", None) or ()) if wanted is not None else ():
+        if id(t) in wanted and gouts[t._out_index] is not None:
+            wanted[id(t)] = gouts[t._out_index]
+
+
+def _zeros_for(node, i):
+    from .tensor import Tensor
+    from .backend import get_backend
+    shape, dtype, device = node._out_meta[i]
+    return Tensor._wrap(get_backend(device).xp.zeros(shape, dtype), device)
+
+
+def _deliver_leaf(t, g, leaf_grads, create_graph):
+    if id(t) in leaf_grads:
+        leaf_grads[id(t)] = (t, _add(leaf_grads[id(t)][1], g, create_graph))
+    else:
+        leaf_grads[id(t)] = (t, g)
+
+
+def _accumulate_into_grad(t, g, create_graph):
+    """``t.grad += g`` as torch's AccumulateGrad: in place when the buffer is t's own."""
+    if not create_graph:
+        g = g.detach()
+    if t.grad is None:
+        t.grad = g
+        # the engine may hand the same array to several leaves (the gradient of a + b):
+        # remember that this buffer is shared, so a later accumulation copies first.
+        t._grad_owned = False
+    elif create_graph or t.grad.requires_grad:
+        t.grad = t.grad + g
+    elif t._grad_owned:
+        t.grad.data += g.data
+    else:
+        t.grad = t.grad.__class__._wrap(t.grad.data + g.data, t.device)
+        t._grad_owned = True
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
+
+    Same meaning as ``torch.autograd.grad``. ``grad_outputs`` defaults to ones for scalar
+    outputs. With ``create_graph=True`` the returned gradients are themselves differentiable
+    (Hessian-vector products: ``mg.grad(mg.grad(f, x, create_graph=True)[0] @ v, x)``).
+    """
+    from .tensor import Tensor
+    single_input = isinstance(inputs, Tensor)
+    outputs = _as_tuple(outputs, "outputs")
+    inputs = _as_tuple(inputs, "inputs")
+    grad_outputs = _make_grad_outputs(outputs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise ValueError(f"input {i} (shape {t.shape}) does not require grad")
+    # mark the non-leaf inputs so the engine captures the gradient that reaches them
+    marked = []
+    for t in inputs:
+        if t._node is not None:
+            lst = getattr(t._node, "_wanted_outputs", None)
+            if lst is None:
+                lst = t._node._wanted_outputs = []
+            lst.append(t)
+            marked.append(t._node)
+    try:
+        res = run_backward(outputs, grad_outputs, retain_graph=retain_graph,
+                           create_graph=create_graph, inputs=inputs, allow_unused=allow_unused)
+    finally:
+        for n in marked:
+            n._wanted_outputs = None
+    return res
+
+
+def _as_tuple(x, what):
+    from .tensor import Tensor
+    if isinstance(x, Tensor):
+        return (x,)
+    x = tuple(x)
+    for i, t in enumerate(x):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}[{i}] is a {type(t).__name__}, not a Tensor")
+    return x
+
+
+def _make_grad_outputs(outputs, grad_outputs):
+    from .tensor import Tensor
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    result = []
+    for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
+        if not o.requires_grad:
+            raise ValueError(
+                f"output {i} (shape {o.shape}) does not require grad and has no grad_fn: "
+                "no input that requires grad was used to compute it")
+        if g is None:
+            if o.data.size != 1:
+                raise ValueError(
+                    f"grad can be implicitly created only for scalar outputs, but output {i} "
+                    f"is not a scalar: it has shape {o.shape}; pass gradient= (grad_outputs=) "
+                    "of that shape")
+            g = Tensor._wrap(o.backend.xp.ones(o.shape, o.dtype), o.device)
+        elif not isinstance(g, Tensor):
+            g = Tensor._wrap(o.backend.asarray(g, o.dtype), o.device)
+        if g.shape != o.shape:
+            raise ValueError(f"gradient for output {i} has shape {g.shape}, but the output has "
+                             f"shape {o.shape}")
+        if g.dtype != o.dtype:
+            raise TypeError(f"gradient for output {i} has dtype {g.dtype}, but the output has "
+                            f"dtype {o.dtype}")
+        result.append(g)
+    return result

@@ -1,0 +1,191 @@
+"""The catalogue of gradient checks behind ``python -m minigrad check`` and the test suite.
+
+Each ``Case`` names a differentiable thing, a function of tensors, and how to draw its inputs
+(float64, seeded, away from kinks such as relu or |x| at 0). The CLI runs gradcheck and
+gradgradcheck over every case on every available device and prints a table; the tests
+parametrise over the same list, so nothing is checked in one place and forgotten in the other.
+Later families (layers, losses, penalties, optimizers) register their cases with ``register``.
+"""
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Sequence
+
+import numpy as np
+
+from .gradcheck import GradcheckError, directional_error, gradcheck, gradgradcheck
+from .tensor import Tensor
+
+__all__ = ["Case", "CASES", "register", "run_case", "run_all"]
+
+
+@dataclass
+class Case:
+    name: str
+    fn: Callable
+    shapes: Sequence  # one entry per input: a shape tuple, or a callable(rng) -> numpy array
+    family: str = "op"
+    away_from_zero: bool = False  # keep |x| >= 0.1 (relu, abs, max ties, ...)
+    positive: bool = False        # inputs in [0.5, 2] (log, sqrt, pow)
+    second_order: bool = True     # also run gradgradcheck
+    atol: float = 1e-5
+    rtol: float = 1e-3
+    extra: dict = field(default_factory=dict)
+
+    def inputs(self, device="cpu", seed=0):
+        rng = np.random.default_rng(seed)
+        out = []
+        for spec in self.shapes:
+            if callable(spec):
+                arr = spec(rng)
+                if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":
+                    out.append(arr if not isinstance(arr, np.ndarray) else
+                               Tensor._wrap(_to_device(arr, device), device))
+                    continue
+            else:
+                arr = rng.standard_normal(spec)
+                if self.positive:
+                    arr = rng.uniform(0.5, 2.0, spec)
+                elif self.away_from_zero:
+                    arr = np.sign(arr) * (np.abs(arr) + 0.1)
+                    arr = np.where(arr == 0, 0.5, arr)
+            t = Tensor._wrap(_to_device(np.asarray(arr, np.float64), device), device)
+            t.requires_grad = True
+            out.append(t)
+        return out
+
+
+def _to_device(arr, device):
+    from .backend import get_backend
+    return get_backend(device).asarray(arr, arr.dtype)
+
+
+CASES: List[Case] = []
+
+
+def register(*cases):
+    CASES.extend(cases)
+
+
+def _distinct(shape):
+    """Values with no ties (for max/min), spaced well beyond eps."""
+    def make(rng):
+        n = int(np.prod(shape)) if shape else 1
+        return (rng.permutation(n).reshape(shape) * 0.37 + rng.uniform(-0.05, 0.05, shape)).astype(np.float64)
+    return make
+
+
+def _ints(values):
+    return lambda rng: np.asarray(values)
+
+
+def _op_cases():
+    import minigrad as mg
+    C = Case
+    return [
+        C("add (3,4)+(4,)", lambda a, b: a + b, [(3, 4), (4,)]),
+        C("add (3,1)+(1,4)", lambda a, b: a + b, [(3, 1), (1, 4)]),
+        C("add 0-d + (3,)", lambda a, b: a + b, [(), (3,)]),
+        C("sub (2,3)-(2,1)", lambda a, b: a - b, [(2, 3), (2, 1)]),
+        C("mul (2,3,4)*(3,1)", lambda a, b: a * b, [(2, 3, 4), (3, 1)]),
+        C("mul scalar", lambda a: 3.0 * a * 2, [(2, 3)]),
+        C("div (3,4)/(4,)", lambda a, b: a / b, [(3, 4), (4,)], away_from_zero=True),
+        C("rdiv 1/x", lambda a: 1.0 / a, [(5,)], away_from_zero=True),
+        C("neg", lambda a: -a, [(2, 2)]),
+        C("pow x**3", lambda a: a ** 3, [(4,)]),
+        C("pow x**-1.5", lambda a: a ** -1.5, [(4,)], positive=True),
+        C("pow a**b", lambda a, b: a ** b, [(3,), (3,)], positive=True),
+        C("rpow 2**x", lambda a: 2.0 ** a, [(3,)]),
+        C("exp", lambda a: a.exp(), [(3, 2)]),
+        C("log", lambda a: a.log(), [(3, 2)], positive=True),
+        C("sqrt", lambda a: a.sqrt(), [(3, 2)], positive=True),
+        C("abs", lambda a: a.abs(), [(3, 2)], away_from_zero=True),
+        C("tanh", lambda a: a.tanh(), [(3, 2)]),
+        C("sigmoid", lambda a: a.sigmoid(), [(3, 2)]),
+        C("relu", lambda a: a.relu(), [(3, 2)], away_from_zero=True),
+        C("clip", lambda a: a.clip(-0.55, 0.45), _clip_inputs()),
+        C("maximum", lambda a, b: mg.maximum(a, b), [_distinct((3, 2)), (2,)]),
+        C("minimum", lambda a, b: mg.minimum(a, b), [_distinct((3, 2)), (2,)]),
+        C("where", lambda a, b: mg.where(a > 0, a * 2, b), [(3, 2), (2,)], away_from_zero=True),
+        C("sum all", lambda a: a.sum(), [(3, 4)]),
+        C("sum axis=1", lambda a: a.sum(axis=1), [(3, 4)]),
+        C("sum axes=(0,2) keepdims", lambda a: a.sum(axis=(0, 2), keepdims=True), [(2, 3, 4)]),
+        C("sum 0-d", lambda a: a.sum(), [()]),
+        C("mean axis=0", lambda a: a.mean(axis=0), [(3, 4)]),
+        C("mean all", lambda a: a.mean(), [(2, 3, 2)]),
+        C("max all", lambda a: a.max(), [_distinct((3, 4))]),
+        C("max axis=1 keepdims", lambda a: a.max(axis=1, keepdims=True), [_distinct((3, 4))]),
+        C("min axis=0", lambda a: a.min(axis=0), [_distinct((3, 4))]),
+        C("reshape", lambda a: a.reshape(6, 2) * 1.5, [(3, 4)]),
+        C("reshape -1", lambda a: a.reshape(-1), [(2, 3)]),
+        C("transpose(0,1)", lambda a: a.transpose(0, 1), [(3, 4)]),
+        C(".T", lambda a: a.T, [(2, 3, 4)]),
+        C("permute", lambda a: a.permute(2, 0, 1), [(2, 3, 4)]),
+        C("flatten", lambda a: a.flatten(1), [(2, 3, 4)]),
+        C("squeeze", lambda a: a.squeeze(1), [(3, 1, 2)]),
+        C("unsqueeze", lambda a: a.unsqueeze(0), [(3, 2)]),
+        C("broadcast_to", lambda a: a.broadcast_to((4, 3, 2)), [(3, 1)]),
+        C("softmax axis=-1", lambda a: a.softmax(-1), [(3, 5)]),
+        C("softmax axis=0", lambda a: a.softmax(0), [(3, 5)]),
+        C("softmax 3-d axis=1", lambda a: a.softmax(1), [(2, 3, 4)]),
+        C("log_softmax axis=1", lambda a: a.log_softmax(1), [(4, 3)]),
+        C("log_softmax axis=0", lambda a: a.log_softmax(0), [(4, 3)]),
+        C("logsumexp axis=-1", lambda a: a.logsumexp(-1), [(3, 5)]),
+        C("logsumexp axis=0 keepdims", lambda a: a.logsumexp(0, keepdims=True), [(3, 5)]),
+        C("matmul 2-d", lambda a, b: a @ b, [(3, 4), (4, 2)]),
+        C("matmul 1-d @ 2-d", lambda a, b: a @ b, [(4,), (4, 2)]),
+        C("matmul 2-d @ 1-d", lambda a, b: a @ b, [(3, 4), (4,)]),
+        C("matmul 1-d @ 1-d", lambda a, b: a @ b, [(4,), (4,)]),
+        C("matmul batched broadcast", lambda a, b: a @ b, [(2, 3, 4), (4, 5)]),
+        C("matmul batch (2,1,..)@(3,..)", lambda a, b: a @ b, [(2, 1, 3, 4), (3, 4, 2)]),
+        C("getitem slice", lambda a: a[1:, ::2], [(3, 4)]),
+        C("getitem int array, repeats", lambda a: a[[0, 2, 0]], [(3, 4)]),
+        C("getitem (rows, cols)", lambda a, i, j: a[i, j], [(3, 4), _ints([0, 1, 1]), _ints([3, 0, 0])]),
+        C("getitem bool mask", lambda a: a[a > 0], [(3, 4)], away_from_zero=True),
+        C("getitem 0-d from 1-d", lambda a: a[2], [(4,)]),
+        C("concatenate axis=1", lambda a, b: mg.concatenate([a, b], axis=1), [(2, 3), (2, 1)]),
+        C("stack axis=0", lambda a, b: mg.stack([a, b]), [(2, 3), (2, 3)]),
+        C("chain: mlp", lambda x, w, b: ((x @ w + b).tanh() ** 2).mean(axis=0).logsumexp(0),
+          [(4, 3), (3, 5), (5,)]),
+        C("reuse: x*x + x", lambda a: (a * a + a).sum(axis=0), [(3, 2)]),
+    ]
+
+
+def _clip_inputs():
+    def make(rng):
+        x = rng.uniform(-1, 1, (4, 3))
+        # keep every element at least 0.05 away from the bounds, where clip has a kink
+        for bound in (-0.55, 0.45):
+            close = np.abs(x - bound) < 0.05
+            x[close] += 0.1
+        return x
+    return [make]
+
+
+register(*_op_cases())
+
+
+def run_case(case, device="cpu", fast_mode=False, second_order=None):
+    """Runs gradcheck (and gradgradcheck) on one case; returns (max abs error, message or None)."""
+    inputs = case.inputs(device)
+    err = directional_error(case.fn, inputs)
+    try:
+        gradcheck(case.fn, inputs, atol=case.atol, rtol=case.rtol, fast_mode=fast_mode)
+        if case.second_order if second_order is None else second_order:
+            gradgradcheck(case.fn, inputs, atol=case.atol, rtol=case.rtol, fast_mode=fast_mode)
+    except GradcheckError as exc:
+        return err, str(exc)
+    return err, None
+
+
+def run_all(devices=None, fast_mode=False, families=None):
+    """Yields one result row per (case, device): dict(name, family, dtype, device, error, ok, message, seconds)."""
+    from .backend import available_devices
+    devices = devices or available_devices()
+    for case in CASES:
+        if families and case.family not in families:
+            continue
+        for device in devices:
+            t0 = time.perf_counter()
+            err, msg = run_case(case, device, fast_mode=fast_mode)
+            yield dict(name=case.name, family=case.family, dtype="float64", device=device,
+                       error=err, ok=msg is None, message=msg, seconds=time.perf_counter() - t0)

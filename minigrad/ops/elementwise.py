@@ -1,0 +1,383 @@
+"""Elementwise operations: forward on arrays, backward written with Tensor ops.
+
+Each class states its derivative in its docstring; ``backward`` is that formula, a few lines
+under ``forward``. Broadcasting: a binary op's gradient is summed back to each input's shape
+with ``sum_to_shape`` (the adjoint of broadcasting).
+
+Where a fused kernel computes the backward in one pass (relu, sigmoid, tanh), it is used when
+no graph of the backward is being recorded; with ``create_graph=True`` the readable Tensor
+formula beside it runs instead, so second derivatives stay exact. A test checks the two agree.
+"""
+import numpy as np
+
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
+from .shape import sum_to_shape
+
+
+def _xp(t):
+    return t.backend.xp
+
+
+def _const(array, like):
+    """A tensor of ``array`` that is a constant of the graph (no history)."""
+    return Tensor._wrap(array, like.device)
+
+
+def _saved_or_recomputed(ctx, name, recompute):
+    """An op's output for use in its backward.
+
+    Without ``create_graph`` this is the array saved by forward, as a constant; with it, the
+    output is recomputed from the inputs with differentiable ops, so that the backward's own
+    derivative sees how it depends on them.
+    """
+    if is_grad_enabled():
+        return recompute()
+    return _const(getattr(ctx, name), ctx.inputs[0])
+
+
+def _contiguous(xp, a):
+    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+
+
+def _kernel_unary(name, x):
+    """Runs backend kernel ``name`` (elementwise contract: (x, out)) and returns ``out``."""
+    backend = x.backend
+    a = _contiguous(backend.xp, x.data)
+    out = backend.xp.empty_like(a)
+    getattr(backend, name)(a, out)
+    return out
+
+
+def _kernel_binary(name, a_arr, b_arr, like):
+    backend = like.backend
+    a = _contiguous(backend.xp, a_arr)
+    b = _contiguous(backend.xp, b_arr)
+    out = backend.xp.empty_like(a)
+    getattr(backend, name)(a, b, out)
+    return out
+
+
+# ---- arithmetic ------------------------------------------------------------------------------
+
+class Add(Function):
+    """z = a + b      dz/da = 1, dz/db = 1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return a.data + b.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        return sum_to_shape(grad, sa), sum_to_shape(grad, sb)
+
+
+class Sub(Function):
+    """z = a - b      dz/da = 1, dz/db = -1"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        return a.data - b.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        gb = -sum_to_shape(grad, sb) if ctx.needs_input_grad[1] else None
+        return sum_to_shape(grad, sa), gb
+
+
+class Mul(Function):
+    """z = a·b      dz/da = b, dz/db = a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.data * b.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = sum_to_shape(grad * b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to_shape(grad * a, b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(Function):
+    """z = a / b      dz/da = 1/b, dz/db = -a/b²"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.data / b.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = sum_to_shape(grad / b, a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to_shape(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    """z = -x      dz/dx = -1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class PowScalar(Function):
+    """z = xᵖ (p a constant)      dz/dx = p·xᵖ⁻¹"""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        ctx.save_for_backward(x)
+        ctx.p = p
+        return x.data ** x.data.dtype.type(p)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:
+            return grad * 0, None
+        if p == 1:
+            return grad, None
+        if p == 2:
+            return grad * 2 * x, None
+        return grad * p * x ** (p - 1), None
+
+
+class Pow(Function):
+    """z = aᵇ      dz/da = b·aᵇ⁻¹,  dz/db = aᵇ·log a   (the latter needs a > 0)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.data ** b.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = sum_to_shape(grad * b * a ** (b - 1), a.shape) if ctx.needs_input_grad[0] else None
+        gb = sum_to_shape(grad * a ** b * a.log(), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Clone(Function):
+    """z = x (a copy)      dz/dx = 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.data.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Cast(Function):
+    """z = x in another float dtype      dz/dx = 1 (the gradient is cast back)"""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.data.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Cast.apply(grad, ctx.dtype), None
+
+
+# ---- unary functions -------------------------------------------------------------------------
+
+class Exp(Function):
+    """y = eˣ      dy/dx = eˣ = y"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = _xp(x).exp(x.data)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.inputs[0]
+        return grad * _saved_or_recomputed(ctx, "y", x.exp)
+
+
+class Log(Function):
+    """y = log x      dy/dx = 1/x"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _xp(x).log(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    """y = √x      dy/dx = 1/(2√x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = _xp(x).sqrt(x.data)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.inputs[0]
+        return grad / (2 * _saved_or_recomputed(ctx, "y", x.sqrt))
+
+
+class Abs(Function):
+    """y = |x|      dy/dx = sign(x)   (the subgradient 0 at x = 0, as torch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _xp(x).abs(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * _const(_xp(x).sign(x.data), x)
+
+
+class Relu(Function):
+    """y = max(x, 0)      dy/dx = [x > 0]   (0 at x = 0, as torch)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _kernel_unary("relu_forward", x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        if not is_grad_enabled():  # one fused pass: grad * [x > 0]
+            return _const(_kernel_binary("relu_backward", x.data, grad.data, x), x)
+        return grad * _const((x.data > 0).astype(x.dtype), x)
+
+
+class Sigmoid(Function):
+    """y = 1/(1 + e⁻ˣ)      dy/dx = y(1 - y)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = _kernel_unary("sigmoid_forward", x)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.inputs[0]
+        if not is_grad_enabled():
+            return _const(_kernel_binary("sigmoid_backward", ctx.y, grad.data, x), x)
+        y = x.sigmoid()
+        return grad * y * (1 - y)
+
+
+class Tanh(Function):
+    """y = tanh x      dy/dx = 1 - y²"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = _kernel_unary("tanh_forward", x)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.inputs[0]
+        if not is_grad_enabled():
+            return _const(_kernel_binary("tanh_backward", ctx.y, grad.data, x), x)
+        y = x.tanh()
+        return grad * (1 - y * y)
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi)      dy/dx = [lo ≤ x ≤ hi]   (1 on the boundary, as torch)"""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return _xp(x).clip(x.data, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        inside = np.ones(x.shape, dtype=bool) if x.device == "cpu" else _xp(x).ones(x.shape, bool)
+        if lo is not None:
+            inside &= x.data >= lo
+        if hi is not None:
+            inside &= x.data <= hi
+        return grad * _const(inside.astype(x.dtype), x), None, None
+
+
+# ---- binary selections -----------------------------------------------------------------------
+
+class Maximum(Function):
+    """z = max(a, b)      dz/da = [a > b] + ½[a = b],  dz/db = [b > a] + ½[a = b]"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _xp(a).maximum(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _select_grads(ctx, grad, a, b, a.data > b.data)
+
+
+class Minimum(Function):
+    """z = min(a, b)      dz/da = [a < b] + ½[a = b],  dz/db = [b < a] + ½[a = b]"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _xp(a).minimum(a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return _select_grads(ctx, grad, a, b, a.data < b.data)
+
+
+def _select_grads(ctx, grad, a, b, a_wins):
+    """Gradients of an elementwise selection: all to the winner, split evenly on ties."""
+    dtype = grad.dtype
+    tie = (a.data == b.data).astype(dtype) * dtype.type(0.5)
+    wa = a_wins.astype(dtype) + tie
+    ga = sum_to_shape(grad * _const(wa, a), a.shape) if ctx.needs_input_grad[0] else None
+    gb = sum_to_shape(grad * _const(1 - wa, b), b.shape) if ctx.needs_input_grad[1] else None
+    return ga, gb
+
+
+class Where(Function):
+    """z = a where cond else b      dz/da = [cond], dz/db = [not cond]"""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.shapes = (a.shape, b.shape)
+        ctx.cond = cond.data
+        return _xp(a).where(cond.data, a.data, b.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        sa, sb = ctx.shapes
+        mask = _const(ctx.cond.astype(grad.dtype), grad)
+        ga = sum_to_shape(grad * mask, sa) if ctx.needs_input_grad[1] else None
+        gb = sum_to_shape(grad * (1 - mask), sb) if ctx.needs_input_grad[2] else None
+        return None, ga, gb

@@ -1,0 +1,60 @@
+"""Matrix products (BLAS through numpy, cuBLAS through CuPy)."""
+import numpy as np
+
+from ..autograd import Function
+from .shape import reshape, sum_to_shape
+
+
+def _mT(t):
+    """Swap the last two axes."""
+    from .shape import transpose
+    return transpose(t, -1, -2)
+
+
+class MatMul(Function):
+    """C = A @ B (numpy's matmul: batched, broadcasting over leading axes)
+
+    dC/dA: G ↦ G @ Bᵀ        dC/dB: G ↦ Aᵀ @ G
+
+    1-D operands are treated as a row (A) or a column (B) and the gradient is reshaped back;
+    broadcast batch axes are summed back to each operand's shape.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.data @ b.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a          # (…, n, k)
+        b2 = reshape(b, b.shape + (1,)) if b.ndim == 1 else b          # (…, k, m)
+        batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        g2 = reshape(grad, batch + (a2.shape[-2], b2.shape[-1]))      # (…, n, m)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = reshape(sum_to_shape(g2 @ _mT(b2), a2.shape), a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = reshape(sum_to_shape(_mT(a2) @ g2, b2.shape), b.shape)
+        return ga, gb
+
+
+def matmul(a, b):
+    from ..tensor import _binary
+    a, b = _binary(a, b, "@", broadcast=False)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul needs operands of at least 1 dimension, got shapes {a.shape} "
+                         f"and {b.shape}")
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
+                         f"({k_a} != {k_b} in the contracted dimension)")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not "
+                         "broadcast") from None
+    return MatMul.apply(a, b)
+

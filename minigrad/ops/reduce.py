@@ -1,0 +1,190 @@
+"""Reductions: sum, mean, max/min, and the softmax family along an axis.
+
+Reductions take ``axis`` (an int, a tuple, or None for all) and ``keepdims``; torch's names
+``dim`` and ``keepdim`` are accepted too by the Tensor methods.
+"""
+import numbers
+
+import numpy as np
+
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
+from .shape import _axis, broadcast_to, reshape
+
+
+def normalize_axes(axis, ndim):
+    """None -> all axes; an int or a tuple -> a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    out = tuple(sorted({_axis(a, ndim) for a in axes}))
+    if len(out) != len(axes):
+        raise ValueError(f"repeated axis in {axis}")
+    return out
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+class Sum(Function):
+    """y = Σ x over ``axes``      dy/dx: g ↦ g broadcast back over the summed axes"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdims):
+        ctx.in_shape = x.shape
+        ctx.kept = _kept_shape(x.shape, axes)
+        return x.data.sum(axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return broadcast_to(reshape(grad, ctx.kept), ctx.in_shape), None, None
+
+
+def sum(x, axis=None, keepdims=False):
+    return Sum.apply(x, normalize_axes(axis, x.ndim), bool(keepdims))
+
+
+def mean(x, axis=None, keepdims=False):
+    """y = (1/n) Σ x, n the number of elements reduced"""
+    axes = normalize_axes(axis, x.ndim)
+    n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+    if x.dtype.kind != "f":
+        raise TypeError(f"mean needs a floating-point tensor, got {x.dtype}")
+    return Sum.apply(x, axes, bool(keepdims)) * (1.0 / max(n, 1) if n else float("nan"))
+
+
+class Amax(Function):
+    """y = max x over ``axes``      dy/dx = [x = y] / (number of maximal elements)
+
+    Ties share the gradient evenly (torch's amax); the derivative is 0 for every other
+    element, so the second derivative is 0.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdims, smallest):
+        y_kept = (x.data.min if smallest else x.data.max)(axis=axes, keepdims=True)
+        hits = (x.data == y_kept).astype(x.dtype)
+        ctx.weights = hits / hits.sum(axis=axes, keepdims=True)
+        ctx.kept = y_kept.shape
+        return y_kept if keepdims else y_kept.reshape([s for i, s in enumerate(x.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, grad):
+        weights = Tensor._wrap(ctx.weights, grad.device)
+        return broadcast_to(reshape(grad, ctx.kept), weights.shape) * weights, None, None, None
+
+
+def amax(x, axis=None, keepdims=False):
+    if x.data.size == 0:
+        raise ValueError("max of an empty tensor")
+    return Amax.apply(x, normalize_axes(axis, x.ndim), bool(keepdims), False)
+
+
+def amin(x, axis=None, keepdims=False):
+    if x.data.size == 0:
+        raise ValueError("min of an empty tensor")
+    return Amax.apply(x, normalize_axes(axis, x.ndim), bool(keepdims), True)
+
+
+# ---- the softmax family: row kernels along one axis -------------------------------------------
+
+def _to_rows(a, axis):
+    """(…, n, …) with ``axis`` moved last and flattened to a C-contiguous (rows, n) array."""
+    xp = np if isinstance(a, np.ndarray) else __import__("cupy")
+    moved = xp.moveaxis(a, axis, -1)
+    return xp.ascontiguousarray(moved).reshape(-1, a.shape[axis]), moved.shape
+
+
+def _from_rows(rows, moved_shape, axis):
+    xp = np if isinstance(rows, np.ndarray) else __import__("cupy")
+    return xp.moveaxis(rows.reshape(moved_shape), -1, axis)
+
+
+def _row_kernel(backend, name, *arrays, axis, out_cols=True):
+    rows = []
+    for a in arrays:
+        r, moved = _to_rows(a, axis)
+        rows.append(r)
+    out = backend.xp.empty_like(rows[0]) if out_cols else backend.xp.empty(rows[0].shape[0], rows[0].dtype)
+    getattr(backend, name)(*rows, out)
+    if not out_cols:
+        return out.reshape(moved[:-1])
+    return _from_rows(out, moved, axis)
+
+
+class Softmax(Function):
+    """yᵢ = e^{xᵢ} / Σⱼ e^{xⱼ} along ``axis``      dy/dx: g ↦ y ⊙ (g − Σⱼ gⱼ yⱼ)"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        ctx.y = _row_kernel(x.backend, "softmax_forward", x.data, axis=axis)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, axis = ctx.inputs[0], ctx.axis
+        if not is_grad_enabled():  # one fused pass per row
+            return Tensor._wrap(_row_kernel(x.backend, "softmax_backward", ctx.y, grad.data,
+                                            axis=axis), x.device), None
+        y = softmax(x, axis)
+        return y * (grad - (grad * y).sum(axis=axis, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    """yᵢ = xᵢ − log Σⱼ e^{xⱼ} along ``axis``      dy/dx: g ↦ g − softmax(x) · Σⱼ gⱼ"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        ctx.y = _row_kernel(x.backend, "log_softmax_forward", x.data, axis=axis)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, axis = ctx.inputs[0], ctx.axis
+        if not is_grad_enabled():
+            return Tensor._wrap(_row_kernel(x.backend, "log_softmax_backward", ctx.y, grad.data,
+                                            axis=axis), x.device), None
+        return grad - softmax(x, axis) * grad.sum(axis=axis, keepdims=True), None
+
+
+class LogSumExp(Function):
+    """y = log Σⱼ e^{xⱼ} along ``axis``      dy/dx = softmax(x)"""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdims):
+        ctx.axis = axis
+        ctx.kept = _kept_shape(x.shape, (axis,))
+        y = _row_kernel(x.backend, "logsumexp_forward", x.data, axis=axis, out_cols=False)
+        return y.reshape(ctx.kept) if keepdims else y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, axis = ctx.inputs[0], ctx.axis
+        g = broadcast_to(reshape(grad, ctx.kept), x.shape)
+        if not is_grad_enabled():
+            p = _row_kernel(x.backend, "softmax_forward", x.data, axis=axis)
+            return g * Tensor._wrap(p, x.device), None, None
+        return g * softmax(x, axis), None, None
+
+
+def _float_axis(x, axis, what):
+    if x.dtype.kind != "f":
+        raise TypeError(f"{what} needs a floating-point tensor, got {x.dtype}")
+    if x.ndim == 0:
+        raise ValueError(f"{what} needs at least one dimension, got a 0-d tensor")
+    return _axis(axis, x.ndim)
+
+
+def softmax(x, axis=-1):
+    return Softmax.apply(x, _float_axis(x, axis, "softmax"))
+
+
+def log_softmax(x, axis=-1):
+    return LogSoftmax.apply(x, _float_axis(x, axis, "log_softmax"))
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    return LogSumExp.apply(x, _float_axis(x, axis, "logsumexp"), bool(keepdims))

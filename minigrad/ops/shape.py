@@ -1,0 +1,320 @@
+"""Shape operations: they move numbers around, so each backward moves the gradient back.
+
+Pairs of adjoints: broadcast_to ↔ sum_to_shape, getitem ↔ index_add (scatter-add),
+reshape ↔ reshape, permute ↔ the inverse permutation, concatenate ↔ slicing.
+"""
+import numbers
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def _reduced_axes(shape, target):
+    """Axes of ``shape`` summed to obtain ``target`` (numpy broadcasting, read backwards)."""
+    lead = len(shape) - len(target)
+    if lead < 0:
+        raise ValueError(f"cannot sum shape {shape} down to the larger shape {target}")
+    axes = list(range(lead))
+    for i, (s, t) in enumerate(zip(shape[lead:], target)):
+        if t == 1 and s != 1:
+            axes.append(lead + i)
+        elif t != s:
+            raise ValueError(f"cannot sum shape {shape} down to {target}")
+    return tuple(axes), lead
+
+
+def _sum_to_shape_array(backend, a, target):
+    axes, lead = _reduced_axes(a.shape, target)
+    if not axes:
+        return a
+    # the bias-gradient case, (rows, cols) -> (cols,) or (1, cols): one cache-friendly pass
+    if a.ndim == 2 and axes == (0,) and a.flags.c_contiguous and a.dtype.kind == "f":
+        out = backend.xp.empty(a.shape[1], a.dtype)
+        backend.sum_rows(a, out)
+        return out.reshape(target)
+    return a.sum(axis=axes).reshape(target)
+
+
+class SumToShape(Function):
+    """y = x summed over the axes that broadcasting to x.shape had added or stretched.
+
+    It is the adjoint of ``broadcast_to``: dy/dx maps a gradient g of shape ``target`` to
+    ``broadcast_to(g, x.shape)``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return _sum_to_shape_array(x.backend, x.data, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return broadcast_to(grad, ctx.in_shape), None
+
+
+def sum_to_shape(t, shape):
+    """Sums ``t`` down to ``shape`` (the gradient of a broadcast); a no-op when equal."""
+    shape = tuple(shape)
+    if t.shape == shape:
+        return t
+    return SumToShape.apply(t, shape)
+
+
+class BroadcastTo(Function):
+    """y = x repeated along broadcast axes      dy/dx: g ↦ sum_to_shape(g, x.shape)"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return x.backend.xp.broadcast_to(x.data, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return sum_to_shape(grad, ctx.in_shape), None
+
+
+def broadcast_to(t, shape):
+    shape = tuple(shape)
+    if t.shape == shape:
+        return t
+    try:
+        np.broadcast_shapes(t.shape, shape)
+        if np.broadcast_shapes(t.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"cannot broadcast a tensor of shape {t.shape} to shape {shape}") from None
+    return BroadcastTo.apply(t, shape)
+
+
+class Reshape(Function):
+    """y = x with a new shape (same elements, row-major)      dy/dx: g ↦ g.reshape(x.shape)"""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return x.data.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Reshape.apply(grad, ctx.in_shape), None
+
+
+def reshape(t, *shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        new = np.empty(t.shape, dtype=np.bool_).reshape(shape).shape  # resolves a -1, validates
+    except ValueError:
+        raise ValueError(f"cannot reshape a tensor of shape {t.shape} "
+                         f"({t.data.size} elements) to {tuple(shape)}") from None
+    if new == t.shape:
+        return t
+    return Reshape.apply(t, new)
+
+
+class Permute(Function):
+    """y = x with its axes reordered      dy/dx: g ↦ g permuted by the inverse order"""
+
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return x.backend.xp.transpose(x.data, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Permute.apply(grad, tuple(np.argsort(ctx.axes))), None
+
+
+def _axis(axis, ndim, what="axis"):
+    if not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{what} must be an integer, got {axis!r}")
+    if not -max(ndim, 1) <= axis < max(ndim, 1):
+        raise ValueError(f"{what} {axis} is out of range for a tensor with {ndim} dimensions")
+    return int(axis) % max(ndim, 1)
+
+
+def permute(t, *axes):
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    axes = tuple(_axis(a, t.ndim) for a in axes)
+    if sorted(axes) != list(range(t.ndim)):
+        raise ValueError(f"permute needs a permutation of {t.ndim} axes, got {axes}")
+    if axes == tuple(range(t.ndim)):
+        return t
+    return Permute.apply(t, axes)
+
+
+def transpose(t, dim0, dim1):
+    """Swaps two axes (torch.transpose)."""
+    axes = list(range(t.ndim))
+    d0, d1 = _axis(dim0, t.ndim), _axis(dim1, t.ndim)
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    return permute(t, axes)
+
+
+# ---- indexing --------------------------------------------------------------------------------
+
+def _normalize_index(index):
+    """Tensors in an index become their arrays; lists become integer arrays."""
+    if isinstance(index, tuple):
+        return tuple(_normalize_index(i) for i in index)
+    if isinstance(index, Tensor):
+        if index.dtype.kind not in "iub":
+            raise TypeError(f"tensors used as indices must be integer or bool, got {index.dtype}")
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _has_advanced(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return any(not isinstance(i, (slice, numbers.Integral, type(None), type(Ellipsis)))
+               for i in items)
+
+
+def _scatter_add(xp, out, index, values):
+    """out[index] += values, adding repeated indices (numpy's add.at / cupyx.scatter_add)."""
+    if xp is np:
+        np.add.at(out, index, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(out, index, values)
+
+
+class GetItem(Function):
+    """y = x[index]      dy/dx: g ↦ zeros like x with g added at index (repeats add up)"""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.in_shape = x.shape
+        ctx.index = index
+        return x.data[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAdd.apply(grad, ctx.index, ctx.in_shape), None
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with g added at index      dy/dg: h ↦ h[index]
+
+    The backward of indexing; its own backward is indexing again, so indexing is twice
+    differentiable.
+    """
+
+    @staticmethod
+    def forward(ctx, g, index, shape):
+        ctx.index = index
+        xp = g.backend.xp
+        out = xp.zeros(shape, g.dtype)
+        if _has_advanced(index):
+            _scatter_add(xp, out, index, g.data)
+        else:  # basic indexing never repeats an element: plain assignment
+            out[index] = g.data
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GetItem.apply(grad, ctx.index), None, None
+
+
+def getitem(t, index):
+    index = _normalize_index(index)
+    try:
+        return GetItem.apply(t, index)
+    except IndexError as exc:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {t.shape}: {exc}") from None
+
+
+class Concatenate(Function):
+    """y = [x₁, x₂, …] joined along an axis      dy/dxᵢ: g ↦ the slice of g where xᵢ sits"""
+
+    @staticmethod
+    def forward(ctx, axis, *xs):
+        ctx.axis = axis
+        ctx.sizes = [x.shape[axis] for x in xs]
+        return xs[0].backend.xp.concatenate([x.data for x in xs], axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads, start = [None], 0
+        for i, size in enumerate(ctx.sizes):
+            index = (slice(None),) * ctx.axis + (slice(start, start + size),)
+            grads.append(GetItem.apply(grad, index) if ctx.needs_input_grad[i + 1] else None)
+            start += size
+        return tuple(grads)
+
+
+def concatenate(tensors, axis=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"concatenate: element {i} is a {type(t).__name__}, not a Tensor")
+    first = tensors[0]
+    if first.ndim == 0:
+        raise ValueError("zero-dimensional tensors cannot be concatenated")
+    axis = _axis(axis, first.ndim)
+    for i, t in enumerate(tensors[1:], 1):
+        if t.ndim != first.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, first.shape))
+                                       if k != axis):
+            raise ValueError(f"concatenate along axis {axis}: tensor {i} has shape {t.shape}, "
+                             f"incompatible with tensor 0's shape {first.shape}")
+        if t.dtype != first.dtype:
+            raise TypeError(f"concatenate: tensor {i} is {t.dtype}, tensor 0 is {first.dtype}")
+        if t.device != first.device:
+            raise ValueError(f"concatenate: tensor {i} is on {t.device}, tensor 0 on {first.device}")
+    return Concatenate.apply(axis, *tensors)
+
+
+def stack(tensors, axis=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+    axis = _axis(axis, tensors[0].ndim + 1)
+    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
+
+
+def unsqueeze(t, axis):
+    axis = _axis(axis, t.ndim + 1)
+    return reshape(t, t.shape[:axis] + (1,) + t.shape[axis:])
+
+
+def squeeze(t, axis=None):
+    if axis is None:
+        return reshape(t, tuple(s for s in t.shape if s != 1))
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    axes = {_axis(a, t.ndim) for a in axes}
+    return reshape(t, tuple(s for i, s in enumerate(t.shape) if not (i in axes and s == 1)))
+
+
+def flatten(t, start_dim=0, end_dim=-1):
+    if t.ndim == 0:
+        return reshape(t, (1,))
+    s, e = _axis(start_dim, t.ndim), _axis(end_dim, t.ndim)
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    size = int(np.prod(t.shape[s:e + 1]))
+    return reshape(t, t.shape[:s] + (size,) + t.shape[e + 1:])
+
+
+class ToDevice(Function):
+    """y = x on another device      dy/dx: g ↦ g moved back"""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        from ..backend import get_backend
+        ctx.src = x.device
+        host = x.backend.to_numpy(x.data)
+        return Tensor._wrap(get_backend(device).asarray(host, x.dtype), device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ToDevice.apply(grad, ctx.src), None

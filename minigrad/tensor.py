@@ -1,0 +1,590 @@
+"""Tensor: an n-dimensional array on a device, with the recorded history needed to differentiate.
+
+The rules a user relies on (the same as torch's, except where marked):
+
+* ``tensor(data)``: Python floats become the default dtype (float32, see
+  ``set_default_dtype``); Python ints become int64, bools bool; a numpy array keeps its dtype
+  (a float64 array stays float64).
+* Only floating-point tensors can require gradients.
+* Binary operations broadcast as numpy does. A Python number takes the tensor's dtype. An
+  integer or bool tensor mixed with a float tensor is promoted to the float dtype (exact).
+  float32 mixed with float64 is a ``TypeError`` (torch would silently promote; minigrad asks
+  you to say ``.double()`` or ``.float()``), and so is mixing devices.
+* ``.data`` is the backing ndarray (numpy on the CPU, CuPy on the GPU); writing into it
+  changes the tensor without recording anything.
+"""
+import numbers
+
+import numpy as np
+
+from . import autograd
+from .backend import get_backend, normalize_device
+
+__all__ = [
+    "Tensor", "tensor", "as_tensor", "from_numpy", "set_default_dtype", "get_default_dtype",
+    "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "randn", "rand",
+    "randint", "randn_like", "rand_like", "arange", "linspace", "eye", "manual_seed",
+    "float16", "float32", "float64", "int32", "int64", "bool_",
+]
+
+float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+int32, int64, bool_ = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_)
+
+_default_dtype = float32
+
+
+def set_default_dtype(dtype):
+    """Dtype of tensors made from Python floats and of the creation functions (float32 or float64)."""
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt not in (float32, float64):
+        raise TypeError(f"default dtype must be float32 or float64, got {dt}")
+    _default_dtype = dt
+
+
+def get_default_dtype():
+    return _default_dtype
+
+
+_generator = np.random.default_rng(0)
+
+
+def manual_seed(seed):
+    """Seeds minigrad's random generator (randn, rand, randint, dropout, init)."""
+    global _generator
+    if not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    _generator = np.random.default_rng(int(seed))
+    return _generator
+
+
+def _rng():
+    return _generator
+
+
+def _is_array(x):
+    return isinstance(x, np.ndarray) or type(x).__module__.startswith("cupy")
+
+
+class Tensor:
+    """An array plus what autograd needs: ``requires_grad``, ``grad`` and the node that made it."""
+
+    __slots__ = ("data", "_requires_grad", "grad", "_node", "_out_index", "_device",
+                 "_grad_owned", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
+
+    def __init__(self, data, dtype=None, requires_grad=False, device=None):
+        t = tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+        self._init(t.data, t._device, requires_grad)
+
+    def _init(self, data, device, requires_grad=False):
+        self.data = data
+        self._device = device
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+        self.grad = None
+        self._node = None
+        self._out_index = 0
+        self._grad_owned = False
+
+    @classmethod
+    def _wrap(cls, data, device="cpu"):
+        """Wraps an array the caller owns, without checks or copies (internal)."""
+        t = object.__new__(cls)
+        t._init(data, device)
+        return t
+
+    # ---- attributes ---------------------------------------------------------------------
+    @property
+    def shape(self):
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def backend(self):
+        return get_backend(self._device)  # cached per device string
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return self._node
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def dim(self):
+        return self.ndim
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if value and self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require gradients; this one is "
+                            f"{self.data.dtype}")
+        if not value and self._node is not None:
+            raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use "
+                               ".detach() to cut a tensor from the graph")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward (as torch)."""
+        if self._node is None:
+            return
+        lst = getattr(self._node, "_retain_outputs", None)
+        if lst is None:
+            lst = self._node._retain_outputs = []
+        if self not in lst:
+            lst.append(self)
+
+    # ---- conversion ---------------------------------------------------------------------
+    def numpy(self):
+        """The values as a numpy array (a view on the CPU, a copy from the GPU)."""
+        return self.backend.to_numpy(self.data)
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape "
+                             f"{self.shape}")
+        return self.numpy().reshape(()).item()
+
+    def detach(self):
+        """The same data, cut from the graph."""
+        return Tensor._wrap(self.data, self._device)
+
+    def clone(self):
+        from .ops.elementwise import Clone
+        return Clone.apply(self)
+
+    def to(self, *args, dtype=None, device=None):
+        """``.to(device)``, ``.to(dtype)`` or both; differentiable, like torch."""
+        for a in args:
+            try:
+                device = normalize_device(a) if isinstance(a, str) else device
+                if not isinstance(a, str):
+                    dtype = np.dtype(a)
+            except TypeError:
+                raise TypeError(f"to() got {a!r}, which is neither a device nor a dtype")
+        out = self
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            from .ops.elementwise import Cast
+            out = Cast.apply(out, np.dtype(dtype))
+        if device is not None and normalize_device(device) != self._device:
+            from .ops.shape import ToDevice
+            out = ToDevice.apply(out, normalize_device(device))
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(float32)
+
+    def double(self):
+        return self.to(float64)
+
+    def long(self):
+        return self.to(int64)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of one element can be used as an index")
+        return int(self.item())
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=", ", precision=4,
+                               prefix="tensor(")
+        extras = []
+        if self.dtype not in (_default_dtype, int64, bool_):
+            extras.append(f"dtype={self.dtype}")
+        if self._device != "cpu":
+            extras.append(f"device='{self._device}'")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{self._node.fn.__name__}Backward>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __hash__(self):
+        return id(self)
+
+    # ---- autograd -----------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulates d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        ``gradient`` is required unless ``self`` is a scalar (one element).
+        """
+        grads = autograd._make_grad_outputs((self,), None if gradient is None else [gradient])
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+            gs = autograd.grad((self,), inputs, grads, retain_graph=retain_graph,
+                               create_graph=create_graph, allow_unused=True)
+            for t, g in zip(inputs, gs):
+                if g is not None:
+                    autograd._accumulate_into_grad(t, g, create_graph)
+            return
+        autograd.run_backward((self,), grads, retain_graph=retain_graph,
+                              create_graph=create_graph)
+
+    def zero_(self):
+        self.data[...] = 0
+        return self
+
+    # ---- operators (the Functions live in minigrad/ops/) -----------------------------------
+    def __add__(self, other):
+        return _ops().Add.apply(*_binary(self, other, "+"))
+
+    def __radd__(self, other):
+        return _ops().Add.apply(*_binary(other, self, "+"))
+
+    def __sub__(self, other):
+        return _ops().Sub.apply(*_binary(self, other, "-"))
+
+    def __rsub__(self, other):
+        return _ops().Sub.apply(*_binary(other, self, "-"))
+
+    def __mul__(self, other):
+        return _ops().Mul.apply(*_binary(self, other, "*"))
+
+    def __rmul__(self, other):
+        return _ops().Mul.apply(*_binary(other, self, "*"))
+
+    def __truediv__(self, other):
+        return _ops().Div.apply(*_binary(self, other, "/"))
+
+    def __rtruediv__(self, other):
+        return _ops().Div.apply(*_binary(other, self, "/"))
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
+            return _ops().PowScalar.apply(self, float(exponent))
+        return _ops().Pow.apply(*_binary(self, exponent, "**"))
+
+    def __rpow__(self, base):
+        return _ops().Pow.apply(*_binary(base, self, "**"))
+
+    def __neg__(self):
+        return _ops().Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __matmul__(self, other):
+        from .ops.linalg import matmul
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from .ops.linalg import matmul
+        return matmul(other, self)
+
+    def __abs__(self):
+        return self.abs()
+
+    # comparisons give bool tensors and carry no gradient
+    def _compare(self, other, op):
+        a, b = _binary(self, other, op)
+        return Tensor._wrap(getattr(a.data, _COMPARE[op])(b.data), self._device)
+
+    def __lt__(self, other):
+        return self._compare(other, "<")
+
+    def __le__(self, other):
+        return self._compare(other, "<=")
+
+    def __gt__(self, other):
+        return self._compare(other, ">")
+
+    def __ge__(self, other):
+        return self._compare(other, ">=")
+
+    def __eq__(self, other):
+        return self._compare(other, "==")
+
+    def __ne__(self, other):
+        return self._compare(other, "!=")
+
+    def __invert__(self):
+        if self.dtype != bool_:
+            raise TypeError(f"~ needs a bool tensor, got {self.dtype}")
+        return Tensor._wrap(~self.data, self._device)
+
+    def __and__(self, other):
+        return Tensor._wrap(self.data & _as_operand(other, self).data, self._device)
+
+    def __or__(self, other):
+        return Tensor._wrap(self.data | _as_operand(other, self).data, self._device)
+
+    def __getitem__(self, index):
+        from .ops.shape import getitem
+        return getitem(self, index)
+
+    def __setitem__(self, index, value):
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(
+                "in-place assignment into a tensor that requires grad would corrupt its "
+                "gradient; assign into .data, or do it under mg.no_grad()")
+        from .ops.shape import _normalize_index
+        v = value.data if isinstance(value, Tensor) else value
+        self.data[_normalize_index(index)] = v
+
+
+_COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__",
+            "!=": "__ne__", "+": None, "-": None, "*": None, "/": None, "**": None}
+
+
+def _ops():
+    from .ops import elementwise
+    return elementwise
+
+
+def _as_operand(x, like):
+    """Turns the other operand of a binary op into a tensor on ``like``'s device.
+
+    A Python number takes ``like``'s dtype (as torch's scalars do); an array or list goes
+    through ``tensor()`` and keeps its own dtype, so the dtype check below sees it.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, numbers.Number):
+        if isinstance(x, bool):
+            dt = like.dtype if like.dtype.kind in "fc" else bool_
+        elif isinstance(x, numbers.Integral):
+            dt = like.dtype if like.dtype.kind in "fciu" else int64
+        else:
+            dt = like.dtype if like.dtype.kind in "fc" else _default_dtype
+        return Tensor._wrap(like.backend.xp.asarray(x, dtype=dt), like.device)
+    if _is_array(x) or isinstance(x, (list, tuple)):
+        return tensor(x, device=like.device)
+    raise TypeError(f"unsupported operand of type {type(x).__name__} for a Tensor operation")
+
+
+def _binary(a, b, op, broadcast=True):
+    """Checks and aligns the two operands of a binary op: devices, dtypes, shapes."""
+    like = a if isinstance(a, Tensor) else b
+    a, b = _as_operand(a, like), _as_operand(b, like)
+    if a._device != b._device:
+        raise ValueError(f"operands of {op} are on different devices: {a.device} and {b.device}")
+    da, db = a.dtype, b.dtype
+    if da != db:
+        fa, fb = da.kind == "f", db.kind == "f"
+        if fa and fb:
+            raise TypeError(
+                f"operands of {op} have dtypes {da} and {db}; minigrad does not cast silently: "
+                f"convert one with .float() or .double()")
+        if fa and not fb:
+            b = Tensor._wrap(b.data.astype(da), b.device)
+        elif fb and not fa:
+            a = Tensor._wrap(a.data.astype(db), a.device)
+    if not broadcast:
+        return a, b
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"operands of {op} have shapes {a.shape} and {b.shape}, which do not "
+                         "broadcast together") from None
+    return a, b
+
+
+# ---------------------------------------------------------------------------------------------
+# Creation
+# ---------------------------------------------------------------------------------------------
+
+def tensor(data, dtype=None, requires_grad=False, device="cpu"):
+    """A new tensor holding a copy of ``data`` (list, number, numpy/cupy array or Tensor)."""
+    device = normalize_device(device)
+    if isinstance(data, Tensor):
+        data = data.data
+    backend = get_backend(device)
+    if _is_array(data):
+        src_dtype = data.dtype
+        arr = data
+    else:
+        arr = np.asarray(data)
+        if arr.dtype == object:
+            raise TypeError(f"cannot make a tensor from {type(data).__name__} holding "
+                            "non-numeric or ragged values")
+        src_dtype = arr.dtype
+        if src_dtype.kind == "f" and dtype is None:
+            src_dtype = _default_dtype  # Python floats follow the default dtype, as torch
+        elif src_dtype.kind in "iu" and dtype is None:
+            src_dtype = int64
+    target = np.dtype(dtype) if dtype is not None else src_dtype
+    if target.kind not in "fiub":
+        raise TypeError(f"unsupported dtype {target}")
+    if isinstance(arr, np.ndarray):
+        arr = backend.asarray(np.array(arr, dtype=target, copy=True), target)
+    else:  # a cupy array
+        arr = backend.asarray(backend.to_numpy(arr) if device == "cpu" else arr.astype(target, copy=True), target)
+    t = Tensor._wrap(arr, device)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def as_tensor(data, dtype=None, device="cpu"):
+    """Like ``tensor`` but shares memory with a numpy array of the right dtype and device."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
+        return data
+    if isinstance(data, np.ndarray) and normalize_device(device) == "cpu" and \
+            (dtype is None or data.dtype == np.dtype(dtype)):
+        return Tensor._wrap(data, "cpu")
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with ``array`` (as torch.from_numpy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    return Tensor._wrap(array, "cpu")
+
+
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for s in shape:
+        if not isinstance(s, numbers.Integral) or s < 0:
+            raise ValueError(f"shape entries must be non-negative integers, got {shape}")
+    return tuple(int(s) for s in shape)
+
+
+def _float_dtype(dtype):
+    return _default_dtype if dtype is None else np.dtype(dtype)
+
+
+def _new(array_np, requires_grad, device):
+    device = normalize_device(device)
+    t = Tensor._wrap(get_backend(device).asarray(array_np, array_np.dtype), device)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def zeros(*shape, dtype=None, requires_grad=False, device="cpu"):
+    return full(_shape_args(shape), 0, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def ones(*shape, dtype=None, requires_grad=False, device="cpu"):
+    return full(_shape_args(shape), 1, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def empty(*shape, dtype=None, requires_grad=False, device="cpu"):
+    return zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def full(shape, fill_value, dtype=None, requires_grad=False, device="cpu"):
+    shape = _shape_args((shape,) if isinstance(shape, numbers.Integral) else tuple(shape))
+    device = normalize_device(device)
+    xp = get_backend(device).xp
+    t = Tensor._wrap(xp.full(shape, fill_value, dtype=_float_dtype(dtype)), device)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad,
+                device=t.device)
+
+
+def randn(*shape, dtype=None, requires_grad=False, device="cpu"):
+    """Standard normal samples. Drawn on the host from minigrad's generator, so the same seed
+    gives the same numbers on every device."""
+    a = _generator.standard_normal(_shape_args(shape)).astype(_float_dtype(dtype))
+    return _new(a, requires_grad, device)
+
+
+def rand(*shape, dtype=None, requires_grad=False, device="cpu"):
+    """Uniform samples on [0, 1)."""
+    a = _generator.random(_shape_args(shape)).astype(_float_dtype(dtype))
+    return _new(a, requires_grad, device)
+
+
+def randint(low, high, size, dtype=int64, device="cpu"):
+    size = _shape_args((size,) if isinstance(size, numbers.Integral) else tuple(size))
+    return _new(_generator.integers(low, high, size).astype(dtype), False, device)
+
+
+def randn_like(t, dtype=None, requires_grad=False):
+    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
+
+
+def rand_like(t, dtype=None, requires_grad=False):
+    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device="cpu"):
+    """Like torch.arange: integers give int64, any float argument gives the default dtype."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = int64 if is_int else _default_dtype
+    return _new(np.arange(start, end, step).astype(dtype), requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False, device="cpu"):
+    return _new(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad, device)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False, device="cpu"):
+    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
