@@ -4,8 +4,12 @@ Each ``Case`` names a differentiable thing, a function of tensors, and how to dr
 (float64, seeded, away from kinks such as relu or |x| at 0). The CLI runs gradcheck and
 gradgradcheck over every case on every available device and prints a table; the tests
 parametrise over the same list, so nothing is checked in one place and forgotten in the other.
-Later families (layers, losses, penalties, optimizers) register their cases with ``register``.
+Each family keeps its cases beside its code and registers them with ``register``:
+ops here, layers and losses in ``minigrad/nn/_cases.py``, penalties in
+``minigrad/_penalty_cases.py``, optimizer equivalences in ``minigrad/optim/_cases.py``.
+``all_cases()`` imports those modules (the ones that exist) and returns the full list.
 """
+import importlib
 import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Sequence
@@ -15,7 +19,9 @@ import numpy as np
 from .gradcheck import GradcheckError, directional_error, gradcheck, gradgradcheck
 from .tensor import Tensor
 
-__all__ = ["Case", "CASES", "register", "run_case", "run_all"]
+__all__ = ["Case", "CASES", "register", "all_cases", "run_case", "run_all"]
+
+FAMILY_MODULES = ("minigrad.nn._cases", "minigrad._penalty_cases", "minigrad.optim._cases")
 
 
 @dataclass
@@ -64,6 +70,17 @@ CASES: List[Case] = []
 
 def register(*cases):
     CASES.extend(cases)
+
+
+def all_cases():
+    """Every registered case, after importing each family's case module that exists."""
+    for name in FAMILY_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, name.rsplit(".", 1)[0]):
+                raise
+    return list(CASES)
 
 
 def _distinct(shape):
@@ -181,7 +198,7 @@ def run_all(devices=None, fast_mode=False, families=None):
     """Yields one result row per (case, device): dict(name, family, dtype, device, error, ok, message, seconds)."""
     from .backend import available_devices
     devices = devices or available_devices()
-    for case in CASES:
+    for case in all_cases():
         if families and case.family not in families:
             continue
         for device in devices:
