@@ -43,7 +43,7 @@ bench: build
 # Compile every CUDA kernel to PTX (catches a broken kernel without a GPU).
 ptx:
 	@mkdir -p build/ptx
-	@for f in $(CU); do echo "nvcc -ptx $$f"; nvcc -ptx -arch=sm_70 $$f -o build/ptx/$$(basename $$f .cu).ptx || exit 1; done
+	@for f in $(CU); do echo "nvcc -ptx $$f"; nvcc -ptx -arch=sm_75 $$f -o build/ptx/$$(basename $$f .cu).ptx || exit 1; done
 
 clean:
 	rm -rf build minigrad/_C/*.so minigrad/cuda_kernels csrc/cpu/*.c

@@ -1,0 +1,213 @@
+"""Row kernels along the last axis of a (rows, cols) array: softmax, log_softmax, logsumexp.
+
+Contract (minigrad/backend/reference.py): inputs are 2-D C-contiguous (rows, cols), ``out`` is
+caller-allocated with the same shape (logsumexp: (rows,)), all float32 or all float64.
+Rows are independent, so rows are split across ``nthreads`` OpenMP threads (1 = serial, see
+PERF-NOTES.md); a row's result does not depend on nthreads. Sums are accumulated in double for
+both dtypes: float32 rows of 10^5 entries would otherwise lose ~3 digits.
+
+NaN: the row maximum skips a NaN (comparisons with NaN are false), but that NaN then enters
+exp(x - max) and the row sum, so the whole row comes out NaN, as in the reference. A row with
++inf gives inf - inf = NaN the same way; an all -inf row gives NaN too (reference does the same).
+"""
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport INFINITY, log
+
+cdef extern from "vecmath.h" nogil:
+    # libm's expf/exp, declared so that gcc may call glibc's SIMD versions of them in
+    # vectorised loops (scalar expf alone was 3x slower than numpy's softmax; see vecmath.h).
+    float mg_expf(float)
+    double mg_exp(double)
+
+
+# Entries exponentiated at a time into a stack buffer (1 KiB of float32, in L1) by the
+# kernels that may not overwrite out before the last pass (out may be x itself).
+cdef enum:
+    CHUNK = 256
+
+
+cdef inline floating _exp(floating v) noexcept nogil:
+    if floating is float:
+        return mg_expf(v)
+    else:
+        return mg_exp(v)
+
+
+cdef inline floating _max(floating a, floating b) noexcept nogil:
+    # A NaN in b is never kept (a comparison with NaN is false), as with x86's maxps.
+    return b if b > a else a
+
+
+cdef inline floating _row_max(const floating* x, Py_ssize_t n) noexcept nogil:
+    # Four partial maxima, like the sums below: gcc packs them into one SIMD max.
+    cdef floating m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY
+    cdef Py_ssize_t j = 0
+    while j + 4 <= n:
+        m0 = _max(m0, x[j])
+        m1 = _max(m1, x[j + 1])
+        m2 = _max(m2, x[j + 2])
+        m3 = _max(m3, x[j + 3])
+        j += 4
+    while j < n:
+        m0 = _max(m0, x[j])
+        j += 1
+    return _max(_max(m0, m1), _max(m2, m3))
+
+
+# The sums below keep four partial sums: the adds then overlap instead of each waiting for
+# the previous one (one accumulator is latency-bound, ~4x slower), and gcc packs them into SIMD
+# registers. A loop with a single accumulator is never vectorised without -ffast-math.
+
+cdef inline double _sum(const floating* a, Py_ssize_t n) noexcept nogil:
+    cdef double s0 = 0, s1 = 0, s2 = 0, s3 = 0
+    cdef Py_ssize_t j = 0
+    while j + 4 <= n:
+        s0 += a[j]
+        s1 += a[j + 1]
+        s2 += a[j + 2]
+        s3 += a[j + 3]
+        j += 4
+    while j < n:
+        s0 += a[j]
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+cdef inline double _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:
+    cdef double s0 = 0, s1 = 0, s2 = 0, s3 = 0
+    cdef Py_ssize_t j = 0
+    while j + 4 <= n:
+        s0 += a[j] * b[j]
+        s1 += a[j + 1] * b[j + 1]
+        s2 += a[j + 2] * b[j + 2]
+        s3 += a[j + 3] * b[j + 3]
+        j += 4
+    while j < n:
+        s0 += a[j] * b[j]
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+cdef double _sum_exp(const floating* x, floating m, Py_ssize_t n) noexcept nogil:
+    """Σ_j exp(x[j] - m) in double, without writing anywhere but the stack."""
+    cdef floating buf[CHUNK]
+    cdef double s = 0
+    cdef Py_ssize_t j0 = 0, j, w
+    while j0 < n:
+        w = min(<Py_ssize_t>CHUNK, n - j0)
+        for j in range(w):  # vectorised: nothing but exp in this loop
+            buf[j] = _exp(x[j0 + j] - m)
+        s += _sum(buf, w)
+        j0 += w
+    return s
+
+
+cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t n) noexcept nogil:
+    # Pass 1: max; pass 2: y = exp(x - max) (vectorised); pass 3: sum; pass 4: y /= sum.
+    # Safe in place (y == x): pass 2 reads x[j] just before writing y[j].
+    cdef floating m = _row_max(x, n)
+    cdef floating s
+    cdef Py_ssize_t j
+    for j in range(n):
+        y[j] = _exp(x[j] - m)
+    s = <floating>_sum(y, n)
+    for j in range(n):
+        y[j] = y[j] / s
+
+
+cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t n) noexcept nogil:
+    cdef floating m = _row_max(x, n)
+    cdef floating log_s = <floating>log(_sum_exp(x, m, n))
+    cdef Py_ssize_t j
+    for j in range(n):
+        y[j] = (x[j] - m) - log_s
+
+
+cdef void _softmax_backward_row(const floating* y, const floating* g, floating* out,
+                                Py_ssize_t n) noexcept nogil:
+    cdef floating dot = <floating>_dot(g, y, n)
+    cdef Py_ssize_t j
+    for j in range(n):
+        out[j] = y[j] * (g[j] - dot)
+
+
+cdef void _log_softmax_backward_row(const floating* y, const floating* g, floating* out,
+                                    Py_ssize_t n) noexcept nogil:
+    cdef floating gsum = <floating>_sum(g, n)
+    cdef Py_ssize_t j
+    for j in range(n):
+        out[j] = g[j] - _exp(y[j]) * gsum
+
+
+cdef int _check_shape(str name, Py_ssize_t rows, Py_ssize_t cols,
+                      Py_ssize_t want_rows, Py_ssize_t want_cols) except -1:
+    # Without boundscheck a shape mismatch would read or write past the end of a buffer.
+    if rows != want_rows or cols != want_cols:
+        raise ValueError(f"shape mismatch: {name} is ({rows}, {cols}), "
+                         f"expected ({want_rows}, {want_cols})")
+    return 0
+
+
+def softmax_forward(const floating[:, ::1] x, floating[:, ::1] out, int nthreads):
+    """out[r] = exp(x[r] - max x[r]) / Σ_j exp(x[r,j] - max x[r])"""
+    cdef Py_ssize_t r, rows = x.shape[0], cols = x.shape[1]
+    _check_shape("out", out.shape[0], out.shape[1], rows, cols)
+    if cols == 0:
+        return
+    with nogil:
+        for r in prange(rows, schedule='static', num_threads=nthreads):
+            _softmax_row(&x[r, 0], &out[r, 0], cols)
+
+
+def log_softmax_forward(const floating[:, ::1] x, floating[:, ::1] out, int nthreads):
+    """out[r] = x[r] - max x[r] - log Σ_j exp(x[r,j] - max x[r])"""
+    cdef Py_ssize_t r, rows = x.shape[0], cols = x.shape[1]
+    _check_shape("out", out.shape[0], out.shape[1], rows, cols)
+    if cols == 0:
+        return
+    with nogil:
+        for r in prange(rows, schedule='static', num_threads=nthreads):
+            _log_softmax_row(&x[r, 0], &out[r, 0], cols)
+
+
+def logsumexp_forward(const floating[:, ::1] x, floating[::1] out, int nthreads):
+    """out[r] = max x[r] + log Σ_j exp(x[r,j] - max x[r]);  out has shape (rows,).
+
+    An empty row (cols = 0) gives -inf + log 0 = -inf, the log of an empty sum.
+    """
+    cdef Py_ssize_t r, rows = x.shape[0], cols = x.shape[1]
+    cdef floating m
+    if out.shape[0] != rows:
+        raise ValueError(f"shape mismatch: x {(rows, cols)} needs out ({rows},), "
+                         f"got ({out.shape[0]},)")
+    with nogil:
+        for r in prange(rows, schedule='static', num_threads=nthreads):
+            m = _row_max(&x[r, 0], cols)
+            out[r] = m + <floating>log(_sum_exp(&x[r, 0], m, cols))
+
+
+def softmax_backward(const floating[:, ::1] y, const floating[:, ::1] grad,
+                     floating[:, ::1] out, int nthreads):
+    """out[r] = y[r] * (grad[r] - Σ_j grad[r,j] y[r,j]),  with y = softmax(x)"""
+    cdef Py_ssize_t r, rows = y.shape[0], cols = y.shape[1]
+    _check_shape("grad", grad.shape[0], grad.shape[1], rows, cols)
+    _check_shape("out", out.shape[0], out.shape[1], rows, cols)
+    if cols == 0:
+        return
+    with nogil:
+        for r in prange(rows, schedule='static', num_threads=nthreads):
+            _softmax_backward_row(&y[r, 0], &grad[r, 0], &out[r, 0], cols)
+
+
+def log_softmax_backward(const floating[:, ::1] y, const floating[:, ::1] grad,
+                         floating[:, ::1] out, int nthreads):
+    """out[r] = grad[r] - exp(y[r]) * Σ_j grad[r,j],  with y = log_softmax(x)"""
+    cdef Py_ssize_t r, rows = y.shape[0], cols = y.shape[1]
+    _check_shape("grad", grad.shape[0], grad.shape[1], rows, cols)
+    _check_shape("out", out.shape[0], out.shape[1], rows, cols)
+    if cols == 0:
+        return
+    with nogil:
+        for r in prange(rows, schedule='static', num_threads=nthreads):
+            _log_softmax_backward_row(&y[r, 0], &grad[r, 0], &out[r, 0], cols)

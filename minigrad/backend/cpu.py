@@ -1,0 +1,145 @@
+"""CPU backend: numpy arrays, with the kernels of ``reference.KERNELS`` compiled from
+csrc/cpu/*.pyx (Cython + OpenMP) into ``minigrad._C``.
+
+Each function has the reference signature (``relu_forward(x, out)``, ...) and writes into the
+caller's ``out``. Elementwise kernels run on flat views of C-contiguous arrays; row kernels on
+the 2-D arrays as given.
+
+Threads: below ``PARALLEL_MIN_SIZE`` elements a kernel runs on one thread. On small arrays
+waking the OpenMP pool costs more than it saves, and its spinning workers slow the next
+OpenBLAS GEMM (from ~1.5 to ~5 ms in PERF-NOTES.md), so only large arrays use ``NUM_THREADS``
+threads (the CPUs this process may run on, at most ``MAX_THREADS``; ``OMP_NUM_THREADS`` lowers
+it when set).
+
+Without the compiled modules importing this raises ImportError (build them with ``make build``
+or ``pip install -e .``). Set ``MINIGRAD_PURE_NUMPY=1`` to use the numpy reference kernels
+instead, whether or not the compiled ones are built; ``COMPILED`` says which are in use.
+"""
+import os
+
+import numpy
+
+from . import reference
+
+name = "cpu"
+xp = numpy
+
+#: Element count from which a kernel runs on NUM_THREADS threads instead of one.
+PARALLEL_MIN_SIZE = 1 << 17
+#: Upper bound on threads per kernel: these kernels are memory-bound well before 8 cores.
+MAX_THREADS = 8
+
+
+def _num_threads():
+    try:
+        ncpu = len(os.sched_getaffinity(0))  # respects taskset / container CPU limits
+    except (AttributeError, OSError):
+        ncpu = os.cpu_count() or 1
+    try:
+        ncpu = min(ncpu, int(os.environ["OMP_NUM_THREADS"].split(",")[0]))
+    except (KeyError, ValueError):
+        pass
+    return max(1, min(ncpu, MAX_THREADS))
+
+
+NUM_THREADS = _num_threads()
+
+if os.environ.get("MINIGRAD_PURE_NUMPY") == "1":
+    _act = _softmax = _reduce = None
+else:
+    try:
+        from minigrad._C import activation as _act
+        from minigrad._C import reduce as _reduce
+        from minigrad._C import softmax as _softmax
+    except ImportError as exc:
+        raise ImportError(
+            f"minigrad's compiled CPU kernels (minigrad._C) are not built ({exc}). "
+            "Build them with `make build` or `pip install -e .`, or set MINIGRAD_PURE_NUMPY=1 "
+            "to run on the (slower) numpy reference kernels.") from exc
+
+COMPILED = _act is not None
+
+
+def to_numpy(a):
+    return a
+
+
+def asarray(data, dtype):
+    return numpy.asarray(data, dtype=dtype)
+
+
+def synchronize():
+    pass
+
+
+def _threads(a):
+    return NUM_THREADS if a.size >= PARALLEL_MIN_SIZE else 1
+
+
+def _flat_out(out):
+    # reshape(-1) of a non-contiguous array is a copy: the kernel would write into it and the
+    # caller's out would silently stay unchanged.
+    if not out.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous (the kernels write into it in place)")
+    return out.reshape(-1)
+
+
+# ---- fused activations (any shape; run on flat views) ----------------------------------------
+
+def relu_forward(x, out):
+    _act.relu_forward(x.reshape(-1), _flat_out(out), _threads(x))
+
+
+def relu_backward(x, grad, out):
+    _act.relu_backward(x.reshape(-1), grad.reshape(-1), _flat_out(out), _threads(x))
+
+
+def sigmoid_forward(x, out):
+    _act.sigmoid_forward(x.reshape(-1), _flat_out(out), _threads(x))
+
+
+def sigmoid_backward(y, grad, out):
+    _act.sigmoid_backward(y.reshape(-1), grad.reshape(-1), _flat_out(out), _threads(y))
+
+
+def tanh_forward(x, out):
+    # numpy's own tanh (vectorised with AVX-512 where the CPU has it) measured 3.8 ms on 10M
+    # float32 against 6.6 ms for the SSE2 Cython loop, and there is nothing to fuse here.
+    numpy.tanh(x, out=out)
+
+
+def tanh_backward(y, grad, out):
+    _act.tanh_backward(y.reshape(-1), grad.reshape(-1), _flat_out(out), _threads(y))
+
+
+# ---- row kernels on (rows, cols); the typed memoryviews reject non-contiguous arrays ----------
+
+def softmax_forward(x, out):
+    _softmax.softmax_forward(x, out, _threads(x))
+
+
+def softmax_backward(y, grad, out):
+    _softmax.softmax_backward(y, grad, out, _threads(y))
+
+
+def log_softmax_forward(x, out):
+    _softmax.log_softmax_forward(x, out, _threads(x))
+
+
+def log_softmax_backward(y, grad, out):
+    _softmax.log_softmax_backward(y, grad, out, _threads(y))
+
+
+def logsumexp_forward(x, out):
+    _softmax.logsumexp_forward(x, out, _threads(x))
+
+
+# ---- reduce-to-shape ---------------------------------------------------------------------------
+
+def sum_rows(x, out):
+    _reduce.sum_rows(x, out, _threads(x))
+
+
+if not COMPILED:
+    # MINIGRAD_PURE_NUMPY=1: every kernel is the reference's numpy function.
+    globals().update({k: getattr(reference, k) for k in reference.KERNELS})
