@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml setup.py
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "setuptools>=64" wheel "Cython>=3.0" "numpy>=1.24"
 	$(BIN)/python -m pip install -q --no-build-isolation -e ".[test]"
-	@# PyTorch is only an optional oracle for some tests; they skip when it cannot be installed.
+	@# Optional extras: PyTorch only as an oracle for some tests and benchmarks; scikit-learn
+	@# (its bundled digits data set, and Lasso/ElasticNet as oracles), matplotlib and tqdm for
+	@# the examples and the demo. Tests that need them skip when they cannot be installed.
 	-$(BIN)/python -m pip install -q "torch==2.13.0" 2>/dev/null || echo "note: torch not installed; PyTorch-oracle tests will skip"
+	-$(BIN)/python -m pip install -q --no-build-isolation -e ".[examples]" 2>/dev/null || echo "note: examples extras not installed; examples print without plots"
 	touch $@
 
 venv: $(STAMP)
