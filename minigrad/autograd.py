@@ -95,6 +95,9 @@ class enable_grad(_ModeContext):
     mode = True
 
 
+Tensor = None  # set by minigrad.tensor once the class exists (avoids a circular import)
+
+
 class NonDifferentiableBackwardError(RuntimeError):
     """A backward pass that is a fused kernel was itself asked to be differentiated."""
 
@@ -151,38 +154,62 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from .tensor import Tensor
-
+        # This is on every operation's path, so it is written for speed: no generators,
+        # no imports, grad mode toggled only when a graph is being recorded.
         ctx = Context(cls)
-        record = _mode.enabled and any(
-            isinstance(a, Tensor) and a.requires_grad for a in args)
+        device = None
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                if device is None:
+                    device = a._device
+                if a._requires_grad:
+                    record = _mode.enabled
         if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        prev, _mode.enabled = _mode.enabled, False
-        try:
+            _mode.enabled = False
+            try:
+                raw = cls.forward(ctx, *args)
+            finally:
+                _mode.enabled = True
+        else:
             raw = cls.forward(ctx, *args)
-        finally:
-            _mode.enabled = prev
-        device = next((a.device for a in args if isinstance(a, Tensor)), "cpu")
-        single = not isinstance(raw, tuple)
-        outs = (raw,) if single else raw
-        tensors = tuple(Tensor._wrap(o.data, o.device) if isinstance(o, Tensor)
-                        else Tensor._wrap(_as_array(o, args), device) for o in outs)
+        if device is None:
+            device = "cpu"
+        if type(raw) is not tuple:
+            out = _wrap_output(raw, device, args)
+            if record and out.data.dtype.kind == "f":  # integer outputs carry no gradient
+                ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
+                                              for a in args])
+                ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
+                out._requires_grad = True
+                out._node = ctx
+            return out
+        outs = tuple([_wrap_output(o, device, args) for o in raw])
         if record:
-            ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
-            ctx.n_outputs = len(tensors)
-            if len(tensors) > 1:  # to make zeros for an output that receives no gradient
-                ctx._out_meta = [(t.shape, t.dtype, t.device) for t in tensors]
-            for i, t in enumerate(tensors):
-                if t.data.dtype.kind == "f":  # integer outputs (indices) carry no gradient
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
+                                          for a in args])
+            ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
+            ctx.n_outputs = len(outs)
+            # to make zeros for an output that receives no gradient
+            ctx._out_meta = [(t.shape, t.dtype, t.device) for t in outs]
+            for i, t in enumerate(outs):
+                if t.data.dtype.kind == "f":
                     t._requires_grad = True
                     t._node = ctx
                     t._out_index = i
-        return tensors[0] if single else tensors
+        return outs
+
+
+def _wrap_output(o, device, args):
+    if isinstance(o, Tensor):
+        return Tensor._wrap(o.data, o._device)
+    return Tensor._wrap(_as_array(o, args), device)
 
 
 def _as_array(o, args):
     """numpy turns 0-d results into scalars (np.float32(…)); a tensor needs an array."""
+    if type(o) is np.ndarray:
+        return o
     if isinstance(o, np.generic):
         return np.asarray(o)
     if isinstance(o, (int, float, bool)):
@@ -218,12 +245,10 @@ def _topological_nodes(roots):
 def _add(a, b, create_graph):
     if create_graph:
         return a + b
-    from .tensor import Tensor
     return Tensor._wrap(a.data + b.data, a.device)
 
 
 def _check_grad(node, i, inp, g):
-    from .tensor import Tensor
     if not isinstance(g, Tensor):
         raise TypeError(f"{node.fn.__name__}.backward returned {type(g).__name__} for input {i}; "
                         "expected a Tensor or None")
@@ -314,7 +339,6 @@ def _capture_nonleaf(node, gouts, wanted):
 
 
 def _zeros_for(node, i):
-    from .tensor import Tensor
     from .backend import get_backend
     shape, dtype, device = node._out_meta[i]
     return Tensor._wrap(get_backend(device).xp.zeros(shape, dtype), device)
@@ -353,7 +377,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs. With ``create_graph=True`` the returned gradients are themselves differentiable
     (Hessian-vector products: ``mg.grad(mg.grad(f, x, create_graph=True)[0] @ v, x)``).
     """
-    from .tensor import Tensor
     single_input = isinstance(inputs, Tensor)
     outputs = _as_tuple(outputs, "outputs")
     inputs = _as_tuple(inputs, "inputs")
@@ -382,7 +405,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _as_tuple(x, what):
-    from .tensor import Tensor
     if isinstance(x, Tensor):
         return (x,)
     x = tuple(x)
@@ -393,7 +415,6 @@ def _as_tuple(x, what):
 
 
 def _make_grad_outputs(outputs, grad_outputs):
-    from .tensor import Tensor
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, Tensor):

@@ -62,6 +62,9 @@ def _rng():
     return _generator
 
 
+_new_object = object.__new__
+
+
 def _is_array(x):
     return isinstance(x, np.ndarray) or type(x).__module__.startswith("cupy")
 
@@ -81,24 +84,30 @@ class Tensor:
         self.data = data
         self._device = device
         self._requires_grad = False
-        if requires_grad:
-            self.requires_grad = True
         self.grad = None
         self._node = None
         self._out_index = 0
         self._grad_owned = False
+        if requires_grad:
+            self.requires_grad = True
 
     @classmethod
     def _wrap(cls, data, device="cpu"):
         """Wraps an array the caller owns, without checks or copies (internal)."""
-        t = object.__new__(cls)
-        t._init(data, device)
+        t = _new_object(cls)
+        t.data = data
+        t._device = device
+        t._requires_grad = False
+        t.grad = None
+        t._node = None
+        t._out_index = 0
+        t._grad_owned = False
         return t
 
     # ---- attributes ---------------------------------------------------------------------
     @property
     def shape(self):
-        return tuple(self.data.shape)
+        return self.data.shape
 
     @property
     def ndim(self):
@@ -322,12 +331,10 @@ class Tensor:
         return self
 
     def __matmul__(self, other):
-        from .ops.linalg import matmul
-        return matmul(self, other)
+        return _ops().matmul(self, other)
 
     def __rmatmul__(self, other):
-        from .ops.linalg import matmul
-        return matmul(other, self)
+        return _ops().matmul(other, self)
 
     def __abs__(self):
         return self.abs()
@@ -384,9 +391,16 @@ _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": 
             "!=": "__ne__", "+": None, "-": None, "*": None, "/": None, "**": None}
 
 
+_ops_package = None
+
+
 def _ops():
-    from .ops import elementwise
-    return elementwise
+    """minigrad.ops, imported on first use (it imports this module)."""
+    global _ops_package
+    if _ops_package is None:
+        from . import ops
+        _ops_package = ops
+    return _ops_package
 
 
 def _as_operand(x, like):
@@ -412,6 +426,9 @@ def _as_operand(x, like):
 
 def _binary(a, b, op, broadcast=True):
     """Checks and aligns the two operands of a binary op: devices, dtypes, shapes."""
+    if (type(a) is Tensor and type(b) is Tensor and a.data.dtype is b.data.dtype
+            and a._device == b._device and (not broadcast or a.data.shape == b.data.shape)):
+        return a, b  # the common case, checked cheaply
     like = a if isinstance(a, Tensor) else b
     a, b = _as_operand(a, like), _as_operand(b, like)
     if a._device != b._device:
@@ -429,11 +446,10 @@ def _binary(a, b, op, broadcast=True):
             a = Tensor._wrap(a.data.astype(db), a.device)
     if not broadcast:
         return a, b
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"operands of {op} have shapes {a.shape} and {b.shape}, which do not "
-                         "broadcast together") from None
+    for m, n in zip(reversed(a.data.shape), reversed(b.data.shape)):
+        if m != n and m != 1 and n != 1:
+            raise ValueError(f"operands of {op} have shapes {a.shape} and {b.shape}, which do "
+                             "not broadcast together")
     return a, b
 
 
@@ -588,3 +604,6 @@ def linspace(start, end, steps, dtype=None, requires_grad=False, device="cpu"):
 
 def eye(n, m=None, dtype=None, requires_grad=False, device="cpu"):
     return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+
+
+autograd.Tensor = Tensor

@@ -11,6 +11,7 @@ import numbers
 
 from ..tensor import Tensor, _binary
 from . import elementwise as E
+from .elementwise import Add, Div, Mul, Neg, Pow, PowScalar, Sub  # noqa: F401 (the operators)
 from . import linalg, reduce, shape
 from .linalg import matmul
 from .reduce import amax, amin, log_softmax, logsumexp, mean, softmax

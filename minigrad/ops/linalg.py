@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import _binary
 from .shape import reshape, sum_to_shape
 
 
@@ -41,7 +42,6 @@ class MatMul(Function):
 
 
 def matmul(a, b):
-    from ..tensor import _binary
     a, b = _binary(a, b, "@", broadcast=False)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul needs operands of at least 1 dimension, got shapes {a.shape} "
@@ -51,10 +51,11 @@ def matmul(a, b):
     if k_a != k_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
                          f"({k_a} != {k_b} in the contracted dimension)")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not "
-                         "broadcast") from None
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not "
+                             "broadcast") from None
     return MatMul.apply(a, b)
 

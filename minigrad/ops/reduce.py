@@ -12,10 +12,13 @@ from ..tensor import Tensor
 from .shape import _axis, broadcast_to, reshape
 
 
+_ALL_AXES = [tuple(range(n)) for n in range(33)]
+
+
 def normalize_axes(axis, ndim):
     """None -> all axes; an int or a tuple -> a sorted tuple of non-negative axes."""
     if axis is None:
-        return tuple(range(ndim))
+        return _ALL_AXES[ndim]
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
     out = tuple(sorted({_axis(a, ndim) for a in axes}))
     if len(out) != len(axes):
@@ -33,12 +36,14 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.in_shape = x.shape
-        ctx.kept = _kept_shape(x.shape, axes)
-        return x.data.sum(axis=axes, keepdims=keepdims)
+        ctx.axes = axes
+        everything = len(axes) == x.ndim  # numpy's axis=None path is the fast one
+        return x.data.sum(axis=None if everything else axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
-        return broadcast_to(reshape(grad, ctx.kept), ctx.in_shape), None, None
+        kept = _kept_shape(ctx.in_shape, ctx.axes)
+        return broadcast_to(reshape(grad, kept), ctx.in_shape), None, None
 
 
 def sum(x, axis=None, keepdims=False):
