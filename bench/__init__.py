@@ -1,0 +1,1 @@
+"""Benchmarks: minigrad beside hand-written NumPy and (when installed) PyTorch, in one run."""

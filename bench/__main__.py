@@ -1,0 +1,50 @@
+"""``python -m bench`` (``make bench``): every benchmark, a table of medians and ratios,
+written to bench/results.md with the machine description."""
+import argparse
+import importlib
+import os
+import sys
+
+from .harness import machine_description, measure, table
+
+GROUPS = ("bench.core", "bench.training")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds")
+    parser.add_argument("--only", help="only rows whose group contains this text")
+    parser.add_argument("--no-write", action="store_true", help="do not write bench/results.md")
+    args = parser.parse_args(argv)
+    rows = []
+    for name in GROUPS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        rows.extend(module.rows(quick=args.quick))
+    if args.only:
+        rows = [r for r in rows if args.only in r.group]
+    for r in rows:
+        measure(r, rounds=5 if args.quick else 15)
+        print(f"  measured {r.group}: {r.name}", file=sys.stderr)
+    text = table(rows)
+    header = f"Machine: {machine_description()}\n\nMedians of alternating runs; ratios are minigrad's time over the other's (below 1 is faster).\n\n"
+    print(header + text)
+    if not args.no_write:
+        path = os.path.join(os.path.dirname(__file__), "results.md")
+        notes = ""
+        if os.path.exists(path):
+            with open(path) as f:
+                old = f.read()
+            if "<!-- notes -->" in old:
+                notes = old[old.index("<!-- notes -->"):]
+        with open(path, "w") as f:
+            f.write("# Benchmark results (`make bench`)\n\n" + header + text + "\n\n" + notes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
