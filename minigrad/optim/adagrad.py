@@ -1,0 +1,52 @@
+"""Adagrad, exactly torch.optim.Adagrad (Duchi, Hazan & Singer 2011)."""
+from .optimizer import Optimizer, check_nonnegative, check_positive
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad with torch's arguments and defaults. At step t, with g = ±∇f(w)::
+
+        grad      = g;   l2 = λ·w: g ← g + l2           (coupled)
+        sum       G = G + g²                             (starts at initial_accumulator_value)
+        clr       = lr / (1 + (t − 1)·lr_decay)
+        update    = −clr · g / (√G + ε)
+
+    ``fused`` (default: when available) runs one kernel pass (``adagrad_step``).
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
+                 initial_accumulator_value=0, eps=1e-10, *, maximize=False, fused=None):
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, maximize=maximize, fused=fused))
+
+    def _validate(self, group):
+        check_nonnegative("lr", group["lr"])
+        check_nonnegative("lr_decay", group["lr_decay"])
+        check_nonnegative("weight_decay", group["weight_decay"])
+        check_nonnegative("initial_accumulator_value", group["initial_accumulator_value"])
+        check_positive("eps", group["eps"])
+
+    def _init_state(self, p, group):
+        xp = p.backend.xp
+        return {"step": 0, "sum": xp.full_like(p.data, group["initial_accumulator_value"])}
+
+    def _clr(self, state, group):
+        state["step"] += 1
+        return group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+
+    def _update(self, p, grad, state, group):
+        xp, w, terms = p.backend.xp, p.data, {}
+        clr = self._clr(state, group)
+        g = terms["grad"] = -grad if group["maximize"] else grad
+        if group["weight_decay"] != 0:
+            terms["l2"] = group["weight_decay"] * w
+            g = g + terms["l2"]
+        G = terms["sum"] = state["sum"]
+        G[...] = G + g * g
+        terms["update"] = -clr * (g / (xp.sqrt(G) + group["eps"]))
+        return terms
+
+    def _fused_update(self, p, grad, state, group):
+        clr = self._clr(state, group)
+        p.backend.adagrad_step(p.data, grad, state["sum"], clr, group["eps"],
+                               group["weight_decay"], group["maximize"])

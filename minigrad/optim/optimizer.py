@@ -1,0 +1,271 @@
+"""The optimizer base: param groups, per-parameter state, the step loop, state dicts.
+
+Every optimizer follows torch.optim's arguments, defaults and update equations. What minigrad
+adds is that an update is never a black box: a subclass writes ``_update(p, grad, state,
+group)``, which builds the step of one parameter from NAMED terms in plain array code and
+returns them as a dict ending in ``"update"``; the base adds ``update`` to the parameter::
+
+    w ← w + terms["update"]
+
+``with mg.optim.trace(opt) as tr: opt.step()`` records those dicts (``tr[p]``). Four
+optimizers (SGD, Adam/AdamW, RMSprop, Adagrad) also have a fused kernel that does the same
+arithmetic in one pass over memory (``_fused_update``); it runs unless the optimizer is being
+traced or was built with ``fused=False``, and tests check both give the same trajectory.
+
+After every step, a parameter ``p`` with ``p.constraint`` (set by nn layers'
+``weight_constraint=``) is projected: ``p.data[...] = p.constraint(p.data)``.
+"""
+import copy
+import math
+import numbers
+
+from ..autograd import enable_grad
+from ..tensor import Tensor
+
+
+class _Required:
+    def __repr__(self):
+        return "<required parameter>"
+
+
+#: Marks a hyperparameter that has no default (ProxSGD's and FISTA's lr, as torch's SGD once).
+required = _Required()
+
+
+# ---- validation: ValueError naming the argument -------------------------------------------------
+
+def _finite_number(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+
+def check_nonnegative(name, value):
+    _finite_number(name, value)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+
+
+def check_positive(name, value):
+    _finite_number(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+
+
+def check_unit_interval(name, value):
+    """0 <= value < 1 (a beta, alpha, rho or momentum-like decay rate)."""
+    _finite_number(name, value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+
+
+def check_betas(value, name="betas"):
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
+    check_unit_interval(f"{name}[0]", value[0])
+    check_unit_interval(f"{name}[1]", value[1])
+
+
+def check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def decoupled_decay_factor(group):
+    """The factor s in the decoupled decay term ``−s·λ·w``.
+
+    ``decay_scaling="lr"`` (torch, optax, Keras): s = lr.
+    ``decay_scaling="schedule"`` (the AdamW paper, Loshchilov & Hutter, and Chainer's Adam):
+    s = η_t = lr / initial_lr, the schedule multiplier alone (1 without a scheduler, whose
+    constructor is what sets ``initial_lr``, as torch's schedulers do).
+    """
+    if group["decay_scaling"] == "lr":
+        return group["lr"]
+    return group["lr"] / group.get("initial_lr", group["lr"])
+
+
+class Optimizer:
+    """Base class: ``Optimizer(params, defaults)``.
+
+    ``params`` is an iterable of tensors, or of dicts ``{"params": [...], **overrides}`` (param
+    groups, each filled in from ``defaults``). Subclasses implement ``_validate(group)``,
+    ``_init_state(p, group)`` and ``_update(p, grad, state, group) -> terms``; optionally
+    ``_fused_update(p, grad, state, group)``, which must change ``p.data`` and the state exactly
+    as ``p.data + terms["update"]`` would.
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}          # id(p) -> dict (keyed by id: Tensor's == is elementwise)
+        self.param_groups = []
+        self._tracer = None
+        if isinstance(params, Tensor):
+            raise TypeError("params must be an iterable of Tensors or of dicts, got a Tensor "
+                            "(wrap it in a list)")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+    # ---- param groups ----------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group.get("params")
+        if params is None:
+            raise ValueError("a param group needs a 'params' entry")
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer params must be Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a param group contains the same parameter more than once")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            group.setdefault(name, default)
+        for name, value in group.items():
+            # numpy scalars become Python floats: under numpy 2's promotion rules a float64
+            # scalar times a float32 parameter would silently give float64.
+            if isinstance(value, numbers.Real) and type(value).__module__ == "numpy":
+                group[name] = int(value) if isinstance(value, numbers.Integral) else float(value)
+        self._validate(group)
+        self.param_groups.append(group)
+
+    def _validate(self, group):
+        check_nonnegative("lr", group["lr"])
+
+    # ---- the step ----------------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        tracer = self._tracer
+        if tracer is not None:
+            tracer._begin_step()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue        # as torch: a parameter without a gradient is skipped
+                grad = p.grad.data
+                state = self.state.get(id(p))
+                if state is None:
+                    state = self.state[id(p)] = self._init_state(p, group)
+                if tracer is None and self._use_fused(group) and p.data.flags.c_contiguous:
+                    self._fused_update(p, grad, state, group)
+                else:
+                    terms = self._update(p, grad, state, group)
+                    p.data[...] = p.data + terms["update"]
+                    if tracer is not None:
+                        tracer._record(p, terms)
+                constraint = getattr(p, "constraint", None)
+                if constraint is not None:
+                    p.data[...] = constraint(p.data)
+                self._after_update(p, state, group)
+        return loss
+
+    def _after_update(self, p, state, group):
+        """Hook for state that depends on the updated (and projected) parameter (ASGD's ax)."""
+
+    def _use_fused(self, group):
+        return type(self)._fused_update is not Optimizer._fused_update and \
+            group.get("fused") is not False
+
+    def _fused_update(self, p, grad, state, group):
+        raise NotImplementedError
+
+    def _init_state(self, p, group):
+        return {}
+
+    def _update(self, p, grad, state, group):
+        raise NotImplementedError
+
+    # ---- state dicts -----------------------------------------------------------------------
+    def state_dict(self):
+        """``{"optimizer": class name, "state": {index: {...}}, "param_groups": [...]}``.
+
+        As torch's, parameters are replaced by their index in the order of the groups; unlike
+        torch's, arrays are copies, so later steps do not change a saved dict.
+        """
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index[id(p)] = len(index)
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {index[pid]: {k: _copy(v) for k, v in s.items()}
+                 for pid, s in self.state.items() if pid in index}
+        return {"optimizer": type(self).__name__, "state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        kind = state_dict.get("optimizer") if isinstance(state_dict, dict) else None
+        if kind is None:
+            raise ValueError("not a minigrad.optim state dict (it has no 'optimizer' entry "
+                             "naming the optimizer that saved it)")
+        if kind != type(self).__name__:
+            raise ValueError(f"this state dict was saved by a {kind} optimizer and cannot be "
+                             f"loaded into a {type(self).__name__}: their state differs")
+        saved = state_dict["param_groups"]
+        if len(saved) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved)} parameter groups, this "
+                             f"optimizer has {len(self.param_groups)}")
+        for g, s in zip(self.param_groups, saved):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't "
+                                 f"match the size of optimizer's group ({len(s['params'])} "
+                                 f"vs {len(g['params'])} parameters)")
+        params = {}
+        for g, s in zip(self.param_groups, saved):
+            params.update(zip(s["params"], g["params"]))
+        self.state = {}
+        for i, st in state_dict["state"].items():
+            p = params[i]
+            self.state[id(p)] = {k: _copy(v, like=p) for k, v in st.items()}
+        self.param_groups = [
+            {**copy.deepcopy({k: v for k, v in s.items() if k != "params"}),
+             "params": g["params"]}
+            for g, s in zip(self.param_groups, saved)]
+
+
+def _copy(value, like=None):
+    """A copy of a state entry; arrays go to ``like``'s device when given."""
+    if hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, (int, float)):
+        if like is not None:
+            if hasattr(value, "get") and like.device == "cpu":
+                value = value.get()          # cupy -> numpy
+            return like.backend.xp.array(value, copy=True)
+        return value.copy()
+    return copy.deepcopy(value)
