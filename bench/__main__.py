@@ -31,6 +31,11 @@ def main(argv=None):
         measure(r, rounds=5 if args.quick else 15)
         print(f"  measured {r.group}: {r.name}", file=sys.stderr)
     text = table(rows)
+    if not args.only or "memory" in args.only:
+        from .memory import report
+        mem = report()
+        if mem:
+            text += "\n\n## Peak memory of a training step\n\n" + mem
     header = f"Machine: {machine_description()}\n\nMedians of alternating runs; ratios are minigrad's time over the other's (below 1 is faster).\n\n"
     print(header + text)
     if not args.no_write:

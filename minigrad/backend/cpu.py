@@ -143,3 +143,96 @@ def sum_rows(x, out):
 if not COMPILED:
     # MINIGRAD_PURE_NUMPY=1: every kernel is the reference's numpy function.
     globals().update({k: getattr(reference, k) for k in reference.KERNELS})
+
+
+# ---- optimizer updates (minigrad/optim): param and state updated in place, on flat views ------
+
+if COMPILED:
+    try:
+        from minigrad._C import optim as _optim
+    except ImportError as exc:
+        raise ImportError(f"minigrad._C.optim is not built ({exc}): rebuild with `make build`"
+                          ) from exc
+
+    def _flat_or_unused(buf, param_flat):
+        # The kernels never touch a buffer their flags leave unused; any array of the right
+        # dtype satisfies the typed memoryview.
+        return param_flat if buf is None else _flat_out(buf)
+
+    def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening,
+                 nesterov, maximize, first_step):
+        p = _flat_out(param)
+        _optim.sgd_step(p, grad.reshape(-1), _flat_or_unused(momentum_buffer, p), lr,
+                        weight_decay, momentum, dampening, nesterov, maximize, first_step,
+                        _threads(param))
+
+    def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size,
+                  bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decoupled_decay,
+                  amsgrad, maximize):
+        p = _flat_out(param)
+        _optim.adam_step(p, grad.reshape(-1), _flat_out(exp_avg), _flat_out(exp_avg_sq),
+                         _flat_or_unused(max_exp_avg_sq, p), step_size, bias_correction2_sqrt,
+                         beta1, beta2, eps, weight_decay, decoupled_decay, amsgrad, maximize,
+                         _threads(param))
+
+    def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                     weight_decay, momentum, centered, maximize):
+        p = _flat_out(param)
+        _optim.rmsprop_step(p, grad.reshape(-1), _flat_out(square_avg),
+                            _flat_or_unused(grad_avg, p), _flat_or_unused(momentum_buffer, p),
+                            lr, alpha, eps, weight_decay, momentum, centered, maximize,
+                            _threads(param))
+
+    def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
+        _optim.adagrad_step(_flat_out(param), grad.reshape(-1), _flat_out(state_sum), clr, eps,
+                            weight_decay, maximize, _threads(param))
+else:
+    globals().update({k: getattr(reference, k) for k in reference.OPTIM_KERNELS})
+
+
+# ---- proximal operators (minigrad/penalties.py): soft / group soft-thresholding -------------
+
+if COMPILED:
+    try:
+        from minigrad._C import prox as _prox
+    except ImportError as exc:
+        raise ImportError(f"minigrad._C.prox is not built ({exc}): rebuild with `make build`"
+                          ) from exc
+
+    def soft_threshold(v, threshold, divisor, out):
+        _prox.soft_threshold(v.reshape(-1), threshold, divisor, _flat_out(out), _threads(v))
+
+    def group_soft_threshold(v, threshold, out):
+        _prox.group_soft_threshold(v, threshold, out, _threads(v))
+else:
+    globals().update({k: getattr(reference, k) for k in reference.PROX_KERNELS})
+
+
+# ---- nn (minigrad/ops/conv.py, ops/loss.py): im2col / col2im, fused cross-entropy -----------
+
+if COMPILED:
+    try:
+        from minigrad._C import conv as _conv
+        from minigrad._C import loss as _loss
+    except ImportError as exc:
+        raise ImportError(f"minigrad._C.conv / loss are not built ({exc}): rebuild with "
+                          "`make build`") from exc
+
+    def im2col(x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+        _conv.im2col(x, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, _threads(out))
+
+    def col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+        _conv.col2im(cols, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, _threads(cols))
+
+    def cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, probs, loss):
+        _loss.cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, probs,
+                                    loss, _threads(x))
+
+    def cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index, grad, out):
+        _loss.cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index,
+                                     grad, out, _threads(probs))
+
+    def erf_forward(x, out):
+        _loss.erf_forward(x.reshape(-1), _flat_out(out), _threads(x))
+else:
+    globals().update({k: getattr(reference, k) for k in reference.NN_KERNELS})

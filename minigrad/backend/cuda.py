@@ -188,3 +188,133 @@ def sum_rows(x, out):
     tile = SUM_ROWS_BLOCK[0]
     _kernel("reduce.cu", "sum_rows", dtype)((-(-cols // tile),), SUM_ROWS_BLOCK,
                                             (x, out, numpy.int64(rows), numpy.int64(cols)))
+
+
+# ---- optimizer updates (minigrad/optim): param and state updated in place -----------------------
+
+def _launch_update(op, param, grad, buffers, scalars):
+    """Checks param, grad and the used buffers (None = unused: param's pointer is passed and
+    never touched), then launches one grid-stride pass of ``op``."""
+    used = [b for b in buffers if b is not None]
+    dtype = _check(param, grad, *used)
+    n = param.size
+    if any(a.size != n for a in (grad, *used)):
+        raise ValueError(f"size mismatch: param {param.shape}, "
+                         f"others {[a.shape for a in (grad, *used)]}")
+    if n == 0:
+        return
+    args = [param, grad, *(param if b is None else b for b in buffers)]
+    for s in scalars:
+        args.append(numpy.int32(s) if isinstance(s, bool) else numpy.float64(s))
+    grid = min(-(-n // ELEMENTWISE_BLOCK), _MAX_GRID)
+    _kernel("optim.cu", op, dtype)((grid,), (ELEMENTWISE_BLOCK,), (*args, numpy.int64(n)))
+
+
+def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening, nesterov,
+             maximize, first_step):
+    _launch_update("sgd_step", param, grad, [momentum_buffer],
+                   [lr, weight_decay, momentum, dampening, bool(nesterov), bool(maximize),
+                    bool(first_step)])
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size,
+              bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decoupled_decay, amsgrad,
+              maximize):
+    _launch_update("adam_step", param, grad, [exp_avg, exp_avg_sq, max_exp_avg_sq],
+                   [step_size, bias_correction2_sqrt, beta1, beta2, eps, weight_decay,
+                    decoupled_decay, bool(amsgrad), bool(maximize)])
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                 weight_decay, momentum, centered, maximize):
+    _launch_update("rmsprop_step", param, grad, [square_avg, grad_avg, momentum_buffer],
+                   [lr, alpha, eps, weight_decay, momentum, bool(centered), bool(maximize)])
+
+
+def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
+    _launch_update("adagrad_step", param, grad, [state_sum],
+                   [clr, eps, weight_decay, bool(maximize)])
+
+
+# ---- proximal operators (minigrad/penalties.py): soft / group soft-thresholding ---------------
+
+def soft_threshold(v, threshold, divisor, out):
+    dtype = _check(out, v)
+    n = out.size
+    if v.size != n:
+        raise ValueError(f"size mismatch: v {v.shape} and out {out.shape}")
+    if n == 0:
+        return
+    grid = min(-(-n // ELEMENTWISE_BLOCK), _MAX_GRID)
+    # the scalars travel as the kernel's T: rounded to the array's dtype, as numpy rounds them
+    _kernel("prox.cu", "soft_threshold", dtype)(
+        (grid,), (ELEMENTWISE_BLOCK,), (v, dtype.type(threshold), dtype.type(divisor), out,
+                                        numpy.int64(n)))
+
+
+def group_soft_threshold(v, threshold, out):
+    dtype = _check(out, v)
+    rows, cols = _check_2d(v)
+    if out.shape != (rows, cols):
+        raise ValueError(f"out has shape {out.shape}, expected {(rows, cols)}")
+    if rows == 0 or cols == 0:
+        return
+    block = min(1024, 32 * max(1, -(-cols // (32 * ROW_ENTRIES_PER_THREAD))))
+    _kernel("prox.cu", "group_soft_threshold", dtype)(
+        (min(rows, _MAX_GRID),), (block,), (v, dtype.type(threshold), out, numpy.int64(rows),
+                                            numpy.int64(cols)))
+
+
+# ---- nn (minigrad/ops/conv.py, ops/loss.py): im2col / col2im, fused cross-entropy -----------
+
+def _launch_conv(op, src, dst, cols_shape, image_shape, sh, sw, ph, pw, dh, dw):
+    dtype = _check(dst, src)
+    c, kh, kw, n, oh, ow = cols_shape
+    h, w = image_shape[2], image_shape[3]
+    total = dst.size
+    if total == 0:
+        return
+    grid = min(-(-total // ELEMENTWISE_BLOCK), _MAX_GRID)
+    _kernel("conv.cu", op, dtype)((grid,), (ELEMENTWISE_BLOCK,), (
+        src, dst, *(numpy.int64(v) for v in (n, c, h, w, kh, kw, oh, ow)),
+        *(numpy.int32(v) for v in (sh, sw, ph, pw, dh, dw))))
+
+
+def im2col(x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+    _launch_conv("im2col", x, out, out.shape, x.shape, stride_h, stride_w, pad_h, pad_w,
+                 dil_h, dil_w)
+
+
+def col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+    _launch_conv("col2im", cols, out, cols.shape, out.shape, stride_h, stride_w, pad_h, pad_w,
+                 dil_h, dil_w)
+
+
+def _launch_ce(op, rows_in, target, weight, eps, ignore_index, extra):
+    dtype = _check(rows_in, weight)
+    n, c = _check_2d(rows_in)
+    if target.dtype != numpy.int64 or target.shape != (n,):
+        raise ValueError(f"target must be int64 of shape {(n,)}, got {target.dtype} {target.shape}")
+    if n == 0:
+        return
+    grid = min(-(-n // ELEMENTWISE_BLOCK), _MAX_GRID)
+    _kernel("loss.cu", op, dtype)((grid,), (ELEMENTWISE_BLOCK,), (
+        rows_in, target, weight, numpy.float64(eps), numpy.int64(ignore_index), *extra,
+        numpy.int64(n), numpy.int64(c)))
+
+
+def cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, probs, loss):
+    _check(probs, x, weight)
+    _check(loss, x)
+    _launch_ce("cross_entropy_forward", x, target, weight, label_smoothing, ignore_index,
+               (probs, loss))
+
+
+def cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index, grad, out):
+    _check(out, probs, weight, grad)
+    _launch_ce("cross_entropy_backward", probs, target, weight, label_smoothing, ignore_index,
+               (grad, out))
+
+
+def erf_forward(x, out):
+    _launch_elementwise("loss.cu", "erf_forward", out, x)

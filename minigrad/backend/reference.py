@@ -106,3 +106,202 @@ KERNELS = (
     "tanh_forward", "tanh_backward", "softmax_forward", "softmax_backward",
     "log_softmax_forward", "log_softmax_backward", "logsumexp_forward", "sum_rows",
 )
+
+
+# ---- optimizer updates (minigrad/optim): param and state buffers updated IN PLACE ------------
+# These kernels break the "write into out" rule on purpose: a fused update's outputs are the
+# parameter and its state themselves. Scalars are Python floats (numpy casts them to the
+# arrays' dtype); a buffer an update does not use is never touched. The readable, term-by-term
+# versions are the optimizers' own ``_update`` methods; these are the same arithmetic in the
+# same order, so the compiled twins can be tested against them to the last bit.
+
+def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening, nesterov,
+             maximize, first_step):
+    """torch.optim.SGD: g = ±grad (+ λw); b = g (first step) or μb + (1−τ)g;
+    d = g + μb (Nesterov) or b;  w ← w + (−lr)·d"""
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    if momentum != 0:
+        momentum_buffer[...] = g if first_step else \
+            momentum * momentum_buffer + (1 - dampening) * g
+        g = g + momentum * momentum_buffer if nesterov else momentum_buffer
+    param[...] = param + -lr * g
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size,
+              bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decoupled_decay,
+              amsgrad, maximize):
+    """torch.optim.Adam/AdamW (step_size = lr/(1−β₁ᵗ)): g = ±grad (+ λw coupled);
+    m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²; v̂ = max(v̂, v);
+    w ← w + [(−step_size)·m/(√v̂/√(1−β₂ᵗ) + ε) + (−decoupled_decay)·w]"""
+    xp = _xp(param)
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    exp_avg[...] = beta1 * exp_avg + (1 - beta1) * g
+    exp_avg_sq[...] = beta2 * exp_avg_sq + (1 - beta2) * (g * g)
+    v = exp_avg_sq
+    if amsgrad:
+        xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        v = max_exp_avg_sq
+    update = -step_size * (exp_avg / (xp.sqrt(v) / bias_correction2_sqrt + eps))
+    if decoupled_decay != 0:
+        update = update + -decoupled_decay * param
+    param[...] = param + update
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                 weight_decay, momentum, centered, maximize):
+    """torch.optim.RMSprop: g = ±grad (+ λw); s = αs + (1−α)g²; ḡ = αḡ + (1−α)g (centered);
+    a = √(s − ḡ²) + ε or √s + ε;  w ← w + (−lr)·b, b = μb + g/a (momentum > 0), else (−lr)·g/a"""
+    xp = _xp(param)
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    square_avg[...] = alpha * square_avg + (1 - alpha) * (g * g)
+    if centered:
+        grad_avg[...] = alpha * grad_avg + (1 - alpha) * g
+        avg = xp.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        avg = xp.sqrt(square_avg) + eps
+    if momentum > 0:
+        momentum_buffer[...] = momentum * momentum_buffer + g / avg
+        param[...] = param + -lr * momentum_buffer
+    else:
+        param[...] = param + -lr * (g / avg)
+
+
+def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
+    """torch.optim.Adagrad (clr = lr/(1 + (t−1)·lr_decay)): g = ±grad (+ λw); G = G + g²;
+    w ← w + (−clr)·(g/(√G + ε))"""
+    xp = _xp(param)
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    state_sum[...] = state_sum + g * g
+    param[...] = param + -clr * (g / (xp.sqrt(state_sum) + eps))
+
+
+OPTIM_KERNELS = ("sgd_step", "adam_step", "rmsprop_step", "adagrad_step")
+
+
+# ---- proximal operators (minigrad/penalties.py): prox of L1 / elastic net / group lasso -------
+
+def soft_threshold(v, threshold, divisor, out):
+    """out = sign(v) · max(|v| − threshold, 0) / divisor   (any shape)
+
+    The prox of L1 (threshold = step·lam, divisor = 1) and of the elastic net
+    (threshold = step·l1, divisor = 1 + step·l2). ``threshold`` ≥ 0 and ``divisor`` > 0 are
+    Python floats, rounded to v's dtype as numpy does.
+    """
+    xp = _xp(v)
+    xp.divide(xp.sign(v) * xp.maximum(xp.abs(v) - threshold, 0), divisor, out=out)
+
+
+def group_soft_threshold(v, threshold, out):
+    """out[r] = v[r] · max(1 − threshold / ‖v[r]‖₂, 0)   on (rows, cols), one group per row
+
+    The prox of the group lasso (threshold = step·lam). A row with ‖v[r]‖ ≤ threshold, a zero
+    row included, becomes 0 (no 0/0).
+    """
+    xp = _xp(v)
+    norm = xp.sqrt((v * v).sum(axis=1, keepdims=True))
+    safe = xp.where(norm > threshold, norm, 1)
+    xp.multiply(v, xp.where(norm > threshold, 1 - threshold / safe, 0), out=out)
+
+
+PROX_KERNELS = ("soft_threshold", "group_soft_threshold")
+
+
+# ---- nn (minigrad/nn, minigrad/ops/conv.py, ops/loss.py): im2col / col2im, fused cross-entropy --
+
+def im2col(x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+    """out[c, i, j, n, oh, ow] = x[n, c, oh·sh + i·dh − ph, ow·sw + j·dw − pw]   (0 outside x)
+
+    x is (N, C, H, W); out is (C, KH, KW, N, OH, OW): the patches of a convolution laid out so
+    that out viewed as (C·KH·KW, N·OH·OW) makes a whole conv2d one GEMM with the weight
+    (O, C·KH·KW), and its two gradients one GEMM each.
+    """
+    xp = _xp(x)
+    _, kh, kw, _, oh, ow = out.shape
+    padded = xp.pad(x, ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)))
+    for i in range(kh):
+        for j in range(kw):
+            r, c = i * dil_h, j * dil_w
+            window = padded[:, :, r:r + stride_h * (oh - 1) + 1:stride_h,
+                            c:c + stride_w * (ow - 1) + 1:stride_w]
+            out[:, i, j] = window.transpose(1, 0, 2, 3)
+
+
+def col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+    """out[n, c, h, w] = Σ of the cols[c, i, j, n, oh, ow] that im2col read from x[n, c, h, w]
+
+    The adjoint of im2col (overlapping patches add up); out is (N, C, H, W).
+    """
+    xp = _xp(cols)
+    ch, kh, kw, n, oh, ow = cols.shape
+    h, w = out.shape[2], out.shape[3]
+    padded = xp.zeros((n, ch, h + 2 * pad_h, w + 2 * pad_w), dtype=out.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            r, c = i * dil_h, j * dil_w
+            padded[:, :, r:r + stride_h * (oh - 1) + 1:stride_h,
+                   c:c + stride_w * (ow - 1) + 1:stride_w] += cols[:, i, j].transpose(1, 0, 2, 3)
+    out[...] = padded[:, :, pad_h:pad_h + h, pad_w:pad_w + w]
+
+
+def cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, probs, loss):
+    """Per row r of logits x (N, C), target t = target[r] (int64), class weights w (C,), ε:
+
+        probs[r] = softmax(x[r]),   lse = log Σ_c exp(x[r, c]),   −log p[r, c] = lse − x[r, c]
+        loss[r]  = (1 − ε)·w[t]·(−log p[r, t]) + (ε/C)·Σ_c w[c]·(−log p[r, c])
+        loss[r]  = 0 where t == ignore_index.
+    """
+    xp = _xp(x)
+    m = x.max(axis=1, keepdims=True)
+    e = xp.exp(x - m)
+    s = e.sum(axis=1, keepdims=True)
+    xp.divide(e, s, out=probs)
+    nlogp = (m + xp.log(s)) - x
+    keep = target != ignore_index
+    t = xp.where(keep, target, 0)
+    rows = xp.arange(x.shape[0])
+    c = x.shape[1]
+    value = ((1 - label_smoothing) * weight[t] * nlogp[rows, t]
+             + (label_smoothing / c) * (nlogp * weight).sum(axis=1))
+    loss[...] = xp.where(keep, value, 0)
+
+
+def cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index, grad, out):
+    """out[r] = grad[r]·( (1 − ε)·w[t]·(p[r] − onehot(t)) + (ε/C)·(W·p[r] − w) ),  W = Σ_c w[c]
+
+    the derivative of cross_entropy_forward's loss[r] times the row's gradient grad[r];
+    rows with t == ignore_index get 0.
+    """
+    xp = _xp(probs)
+    n, c = probs.shape
+    keep = target != ignore_index
+    t = xp.where(keep, target, 0)
+    onehot = xp.zeros_like(probs)
+    onehot[xp.arange(n), t] = 1
+    g = xp.where(keep, grad, 0)[:, None]
+    a = (1 - label_smoothing) * weight[t][:, None]
+    b = label_smoothing / c
+    xp.multiply(g, a * (probs - onehot) + b * (weight.sum() * probs - weight), out=out)
+
+
+def erf_forward(x, out):
+    """out = erf(x) = (2/√π) ∫₀ˣ exp(−t²) dt   (numpy has no erf: math.erf per element)"""
+    xp = _xp(x)
+    import math
+    values = np.frompyfunc(math.erf, 1, 1)(_to_numpy(x)).astype(out.dtype)
+    out[...] = xp.asarray(values)
+
+
+def _to_numpy(a):
+    return a if isinstance(a, np.ndarray) else a.get()
+
+
+NN_KERNELS = ("im2col", "col2im", "cross_entropy_forward", "cross_entropy_backward",
+              "erf_forward")

@@ -1,0 +1,128 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Fused log-softmax + NLL (cross-entropy) per row, forward and backward.
+
+Contract (minigrad/backend/reference.py): logits x (N, C) C-contiguous, target int64 (N,),
+class weights w (C,), probs (N, C) and loss (N,) caller-allocated, float32 or float64.
+
+    forward:  probs[r] = softmax(x[r]);  −log p[r, c] = lse(x[r]) − x[r, c]
+              loss[r] = (1 − ε)·w[t]·(−log p[r, t]) + (ε/C)·Σ_c w[c]·(−log p[r, c])
+    backward: out[r] = grad[r]·((1 − ε)·w[t]·(p[r] − onehot(t)) + (ε/C)·(W·p[r] − w))
+
+Rows with t == ignore_index give loss 0 and gradient 0. Sums are accumulated in double.
+Shapes and target classes are checked before the loops (an out-of-range class would read out
+of bounds).
+"""
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport log
+
+cdef extern from "vecmath.h" nogil:
+    # libm's expf/exp under names gcc may vectorise with glibc's SIMD variants (see vecmath.h)
+    float mg_expf(float)
+    double mg_exp(double)
+
+
+cdef inline floating _exp(floating v) noexcept nogil:
+    if floating is float:
+        return mg_expf(v)
+    else:
+        return mg_exp(v)
+
+
+cdef inline void _softmax_row(const floating* x, floating* p, Py_ssize_t C, floating* max_out,
+                              double* sum_out) noexcept nogil:
+    # p = exp(x − max) / Σ exp(x − max); the sum accumulated in double
+    cdef floating m = x[0]
+    cdef double s = 0
+    cdef floating inv
+    cdef Py_ssize_t c
+    for c in range(1, C):
+        if x[c] > m:
+            m = x[c]
+    for c in range(C):
+        p[c] = _exp(x[c] - m)
+    for c in range(C):
+        s += p[c]
+    inv = <floating>(1.0 / s)
+    for c in range(C):
+        p[c] = p[c] * inv
+    max_out[0] = m
+    sum_out[0] = s
+
+
+cdef _check_rows(str op, Py_ssize_t N, Py_ssize_t C, const long long[::1] target,
+                 Py_ssize_t n_weight, long long ignore_index, Py_ssize_t rows_2d,
+                 Py_ssize_t cols_2d, Py_ssize_t n_1d):
+    cdef Py_ssize_t r
+    if target.shape[0] != N or n_weight != C or rows_2d != N or cols_2d != C or n_1d != N:
+        raise ValueError(f"{op}: inconsistent shapes for {N} rows of {C} classes")
+    for r in range(N):
+        if target[r] != ignore_index and (target[r] < 0 or target[r] >= C):
+            raise IndexError(f"{op}: target class {target[r]} is out of range for {C} classes")
+
+
+def cross_entropy_forward(const floating[:, ::1] x, const long long[::1] target,
+                          const floating[::1] weight, double eps, long long ignore_index,
+                          floating[:, ::1] probs, floating[::1] loss, int nthreads):
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], r, c
+    cdef double s, lse, smooth
+    cdef floating m
+    cdef long long t
+    _check_rows("cross_entropy_forward", N, C, target, weight.shape[0], ignore_index,
+                probs.shape[0], probs.shape[1], loss.shape[0])
+    if C == 0:
+        raise ValueError("cross_entropy_forward: no classes")
+    with nogil:
+        for r in prange(N, schedule='static', num_threads=nthreads):
+            _softmax_row(&x[r, 0], &probs[r, 0], C, &m, &s)
+            t = target[r]
+            if t == ignore_index:
+                loss[r] = 0
+                continue
+            lse = m + log(s)
+            smooth = 0
+            if eps != 0:
+                for c in range(C):
+                    smooth = smooth + weight[c] * (lse - x[r, c])
+            loss[r] = <floating>((1 - eps) * weight[t] * (lse - x[r, t]) + eps / C * smooth)
+
+
+def cross_entropy_backward(const floating[:, ::1] probs, const long long[::1] target,
+                           const floating[::1] weight, double eps, long long ignore_index,
+                           const floating[::1] grad, floating[:, ::1] out, int nthreads):
+    cdef Py_ssize_t N = probs.shape[0], C = probs.shape[1], r, c
+    cdef double wsum = 0, a, b
+    cdef long long t
+    _check_rows("cross_entropy_backward", N, C, target, weight.shape[0], ignore_index,
+                out.shape[0], out.shape[1], grad.shape[0])
+    for c in range(C):
+        wsum += weight[c]
+    with nogil:
+        for r in prange(N, schedule='static', num_threads=nthreads):
+            t = target[r]
+            if t == ignore_index:
+                for c in range(C):
+                    out[r, c] = 0
+                continue
+            a = grad[r] * (1 - eps) * weight[t]
+            b = grad[r] * eps / C
+            for c in range(C):
+                out[r, c] = <floating>(a * probs[r, c] + b * (wsum * probs[r, c] - weight[c]))
+            out[r, t] = <floating>(out[r, t] - a)
+
+
+# erf lives here because nn's GELU (0.5·x·(1 + erf(x/√2)), torch's exact form) is its only user
+# and numpy has no erf; libm's erf is exact to the last bit or so in both precisions.
+cdef extern from "math.h" nogil:
+    float erff(float)
+    double erf(double)
+
+
+def erf_forward(const floating[::1] x, floating[::1] out, int nthreads):
+    cdef Py_ssize_t i, n = x.shape[0]
+    with nogil:
+        for i in prange(n, schedule='static', num_threads=nthreads):
+            if floating is float:
+                out[i] = erff(x[i])
+            else:
+                out[i] = erf(x[i])

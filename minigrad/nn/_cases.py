@@ -1,0 +1,154 @@
+"""gradcheck / gradgradcheck cases of minigrad.nn (family "nn"): every layer's functional form
+with its parameters as checked inputs, every activation, every loss. Registered with
+``minigrad.checks.register``; run by ``python -m minigrad check`` and tests/test_nn_gradcheck.py.
+
+Inputs avoid the kinks: no ties inside a max-pool window, relu/leaky/elu/abs away from 0,
+huber/smooth-l1 differences away from delta/beta, probabilities inside (0, 1).
+"""
+import numpy as np
+
+import minigrad as mg
+
+from ..checks import Case, register
+from . import functional as F
+
+
+def _ints(values):
+    return lambda rng: np.asarray(values, dtype=np.int64)
+
+
+def _distinct(shape):
+    def make(rng):
+        n = int(np.prod(shape))
+        return (rng.permutation(n).reshape(shape) * 0.37 + rng.uniform(-0.05, 0.05, shape))
+    return make
+
+
+def _uniform(shape, low, high):
+    return lambda rng: rng.uniform(low, high, shape)
+
+
+def _away_from(shape, points, gap=0.1, scale=2.0):
+    """Normal samples·scale, moved off ±each point by at least gap (kinks of huber etc.)."""
+    def make(rng):
+        x = rng.standard_normal(shape) * scale
+        for p in points:
+            for s in (p, -p):
+                close = np.abs(x - s) < gap
+                x[close] += 2 * gap
+        return x
+    return make
+
+
+def _running(c, seed):
+    rng = np.random.default_rng(seed)
+    return (mg.tensor(rng.standard_normal(c) * 0.3, dtype=np.float64),
+            mg.tensor(rng.uniform(0.5, 2.0, c), dtype=np.float64))
+
+
+def _dropout_fixed_mask(x):
+    mg.manual_seed(7)  # the same mask at every call, so the function is deterministic
+    return F.dropout(x, 0.4, training=True)
+
+
+def _bn_eval(x, w, b):
+    rm, rv = _running(x.shape[1], 3)
+    return F.batch_norm(x, rm, rv, w, b, training=False, eps=1e-3)
+
+
+def _kl_target(shape):
+    def make(rng):
+        t = rng.uniform(0.1, 1.0, shape)  # (a zero target is a kink in t: tested in test_nn.py)
+        return t / t.sum(axis=1, keepdims=True)
+    return make
+
+
+def _cases():
+    C = Case
+    nn = dict(family="nn")
+    return [
+        # layers (functional form, parameters checked as inputs)
+        C("nn linear", lambda x, w, b: F.linear(x, w, b), [(3, 4), (2, 4), (2,)], **nn),
+        C("nn linear 3-d input, no bias", lambda x, w: F.linear(x, w), [(2, 3, 4), (5, 4)], **nn),
+        C("nn conv2d", lambda x, w, b: F.conv2d(x, w, b), [(2, 2, 5, 5), (3, 2, 3, 3), (3,)],
+          **nn),
+        C("nn conv2d stride 2 pad 1", lambda x, w: F.conv2d(x, w, None, 2, 1),
+          [(1, 2, 5, 4), (2, 2, 3, 2)], **nn),
+        C("nn conv2d dilation 2 pad (1,2) stride (1,2)",
+          lambda x, w, b: F.conv2d(x, w, b, (1, 2), (1, 2), 2), [(1, 1, 6, 6), (2, 1, 2, 3), (2,)],
+          **nn),
+        C("nn max_pool2d 2", lambda x: F.max_pool2d(x, 2), [_distinct((2, 2, 4, 4))], **nn),
+        C("nn max_pool2d k3 s2 pad1", lambda x: F.max_pool2d(x, 3, 2, 1),
+          [_distinct((1, 2, 5, 5))], **nn),
+        C("nn avg_pool2d 2", lambda x: F.avg_pool2d(x, 2), [(2, 2, 4, 4)], **nn),
+        C("nn avg_pool2d k3 s2 pad1 no pad count", lambda x: F.avg_pool2d(
+            x, 3, 2, 1, count_include_pad=False), [(1, 2, 5, 5)], **nn),
+        C("nn batch_norm 1d train", lambda x, w, b: F.batch_norm(x, None, None, w, b, True),
+          [(5, 3), (3,), (3,)], **nn),
+        C("nn batch_norm 2d train", lambda x, w, b: F.batch_norm(x, None, None, w, b, True),
+          [(2, 3, 2, 2), (3,), (3,)], **nn),
+        C("nn batch_norm 2d eval", _bn_eval, [(2, 3, 2, 2), (3,), (3,)], **nn),
+        C("nn layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b), [(3, 4), (4,), (4,)],
+          **nn),
+        C("nn layer_norm 2 axes", lambda x, w, b: F.layer_norm(x, (2, 3), w, b),
+          [(2, 2, 3), (2, 3), (2, 3)], **nn),
+        C("nn dropout fixed mask (train)", _dropout_fixed_mask, [(4, 5)], **nn),
+        C("nn dropout eval", lambda x: F.dropout(x, 0.5, training=False) * 2, [(3, 2)], **nn),
+        C("nn embedding", lambda w, i: F.embedding(i, w), [(5, 3), _ints([[0, 2], [4, 2]])], **nn),
+        # padding_idx deliberately zeroes a true derivative (torch's rule): tested in test_nn.py
+        # activations
+        C("nn relu", F.relu, [(3, 4)], away_from_zero=True, **nn),
+        C("nn leaky_relu", lambda x: F.leaky_relu(x, 0.2), [(3, 4)], away_from_zero=True, **nn),
+        C("nn gelu", F.gelu, [(3, 4)], **nn),
+        C("nn gelu tanh", lambda x: F.gelu(x, "tanh"), [(3, 4)], **nn),
+        C("nn softplus", F.softplus, [_away_from((3, 4), [], scale=5.0)], **nn),
+        C("nn softplus beta 2 threshold 3", lambda x: F.softplus(x, 2.0, 3.0),
+          [_away_from((3, 4), [1.5], gap=0.05)], **nn),
+        C("nn elu", lambda x: F.elu(x, 0.7), [(3, 4)], away_from_zero=True, **nn),
+        C("nn sigmoid", F.sigmoid, [(3, 4)], **nn),
+        C("nn tanh", F.tanh, [(3, 4)], **nn),
+        C("nn softmax dim 1", lambda x: F.softmax(x, 1), [(3, 4)], **nn),
+        C("nn log_softmax dim 0", lambda x: F.log_softmax(x, 0), [(3, 4)], **nn),
+        C("nn normalize dim 1", lambda x: F.normalize(x, dim=1), [(3, 4)], **nn),
+        C("nn normalize dim 0", lambda x: F.normalize(x, dim=0), [(3, 4)], **nn),
+        # losses
+        C("nn cross_entropy", lambda x, t: F.cross_entropy(x, t), [(4, 5), _ints([0, 4, 2, 2])],
+          **nn),
+        C("nn cross_entropy weight+smoothing+ignore", lambda x, t, w: F.cross_entropy(
+            x, t, mg.tensor(np.array([0.5, 2.0, 1.0, 1.5]), dtype=np.float64),
+            ignore_index=1, label_smoothing=0.2) + 0 * w.sum(),
+          [(5, 4), _ints([0, 1, 3, 2, 3]), (1,)], **nn),
+        C("nn cross_entropy sum", lambda x, t: F.cross_entropy(x, t, reduction="sum"),
+          [(3, 4), _ints([3, 0, 1])], **nn),
+        C("nn cross_entropy none (N,C,d)", lambda x, t: F.cross_entropy(x, t, reduction="none"),
+          [(2, 3, 2), _ints([[0, 2], [1, 1]])], **nn),
+        C("nn nll_loss weight", lambda x, t: F.nll_loss(
+            x, t, mg.tensor(np.array([1.0, 0.5, 2.0]), dtype=np.float64)),
+          [(4, 3), _ints([0, 2, 1, 2])], **nn),
+        C("nn mse_loss", F.mse_loss, [(3, 4), (3, 4)], **nn),
+        C("nn l1_loss sum", lambda x, y: F.l1_loss(x, y * 0, reduction="sum"), [(3, 4), (3, 4)],
+          away_from_zero=True, **nn),
+        C("nn huber_loss delta 0.8", lambda x: F.huber_loss(x, x.detach() * 0, delta=0.8),
+          [_away_from((3, 4), [0.8])], **nn),
+        C("nn smooth_l1_loss beta 0.5 none", lambda x: F.smooth_l1_loss(
+            x, x.detach() * 0, reduction="none", beta=0.5), [_away_from((3, 4), [0.5])], **nn),
+        C("nn binary_cross_entropy", lambda p, y: F.binary_cross_entropy(p, y),
+          [_uniform((3, 4), 0.1, 0.9), _uniform((3, 4), 0.0, 1.0)], **nn),
+        C("nn binary_cross_entropy_with_logits pos_weight weight",
+          lambda x, y, pw, w: F.binary_cross_entropy_with_logits(x, y, w, pos_weight=pw),
+          [(3, 4), _uniform((3, 4), 0.0, 1.0), _uniform((4,), 0.5, 2.0),
+           _uniform((3, 4), 0.5, 2.0)], **nn),
+        C("nn multi_margin_loss p=1", lambda x, t: F.multi_margin_loss(x, t),
+          [_distinct((4, 3)), _ints([0, 2, 1, 1])], **nn),
+        C("nn multi_margin_loss p=2 weight margin 0.5", lambda x, t: F.multi_margin_loss(
+            x, t, p=2, margin=0.5, weight=mg.tensor(np.array([1.0, 2.0, 0.5]), dtype=np.float64)),
+          [_distinct((4, 3)), _ints([0, 2, 1, 1])], **nn),
+        C("nn kl_div batchmean", lambda x, t: F.kl_div(x.log_softmax(1), t, "batchmean"),
+          [(3, 4), _kl_target((3, 4))], **nn),
+        C("nn kl_div log_target", lambda x, t: F.kl_div(x, t, "sum", log_target=True),
+          [(3, 4), (3, 4)], **nn),
+        C("nn info_nce", lambda a, b: F.info_nce(a, b, 0.5), [(4, 3), (4, 3)], **nn),
+    ]
+
+
+register(*_cases())
