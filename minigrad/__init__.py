@@ -9,6 +9,8 @@ The public API, re-exported here, follows torch's names and meanings::
     x.grad
 """
 from . import ops  # noqa: F401  (binds the Tensor methods)
+from . import optim  # noqa: F401
+from . import nn  # noqa: F401,E402  (nn family)
 from .autograd import (Function, NonDifferentiableBackwardError, enable_grad, grad,
                        is_grad_enabled, no_grad, set_grad_enabled)
 from .backend import available_devices, cuda_available
@@ -21,6 +23,8 @@ from .tensor import (Tensor, arange, as_tensor, bool_, empty, eye, float16, floa
                      from_numpy, full, full_like, get_default_dtype, int32, int64, linspace,
                      manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                      set_default_dtype, tensor, zeros, zeros_like)
+from . import constraints, penalties  # noqa: F401,E402  (penalties family)
+from .lipschitz import certified_radius, lipschitz_bound  # noqa: E402
 
 clamp = clip
 cat = concatenate
