@@ -369,6 +369,24 @@ def _accumulate_into_grad(t, g, create_graph):
         t._grad_owned = True
 
 
+def zero_grad(t, set_to_none=True):
+    """Clears ``t.grad``: to None (torch ≥ 2.0's default) or to zeros.
+
+    Zeros are written in place only into a buffer that is ``t``'s own: the engine may have
+    handed the same array to several leaves (the gradient of a + b), or a user's ``gradient=``
+    array, and zeroing it in place would change those too.
+    """
+    if t.grad is None:
+        return
+    if set_to_none:
+        t.grad = None
+    elif t._grad_owned and not t.grad.requires_grad:
+        t.grad.data[...] = 0
+    else:
+        t.grad = Tensor._wrap(t.backend.xp.zeros_like(t.grad.data), t.device)
+        t._grad_owned = True
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=False):
     """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.

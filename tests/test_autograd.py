@@ -232,3 +232,22 @@ def test_deep_chain_does_not_hit_the_recursion_limit():
         y = y * 1.0001
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0001 ** 5000], rtol=1e-9)
+
+
+def test_zero_grad_to_zeros_does_not_clobber_a_shared_buffer():
+    # a.grad and b.grad start as the same array (the gradient of a + b); zeroing one in place
+    # must leave the caller's gradient and any other alias alone
+    a, b = t64([1.0, 2.0]), t64([3.0, 4.0])
+    g = mg.tensor(np.array([5.0, 6.0]))
+    (a + b).backward(g)
+    opt = mg.optim.SGD([a], lr=0.1)
+    opt.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [5.0, 6.0])
+    np.testing.assert_array_equal(g.numpy(), [5.0, 6.0])
+    (a * 2).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
+    model = mg.nn.Linear(2, 1)
+    model(mg.ones(1, 2)).sum().backward()
+    model.zero_grad(set_to_none=False)
+    assert all(float(np.abs(p.grad.numpy()).sum()) == 0 for p in model.parameters())

@@ -17,6 +17,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..autograd import zero_grad as _zero_grad
 from ..tensor import Tensor
 
 _tensor_module = import_module("minigrad.tensor")  # the module; mg.tensor is the function
@@ -170,12 +171,7 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Clears every parameter's .grad (None, as torch ≥ 2.0, or zeros)."""
         for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
+            _zero_grad(p, set_to_none)
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():

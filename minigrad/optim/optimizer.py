@@ -20,6 +20,7 @@ import math
 import numbers
 
 from ..autograd import enable_grad
+from ..autograd import zero_grad as _zero_grad
 from ..tensor import Tensor
 
 
@@ -157,12 +158,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.data[...] = 0
+                _zero_grad(p, set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
