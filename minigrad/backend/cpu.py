@@ -44,6 +44,13 @@ def _num_threads():
 
 NUM_THREADS = _num_threads()
 
+# After each parallel region libgomp's idle workers spin (300k iterations by default), holding
+# the core that the next OpenBLAS GEMM needs: PERF-NOTES measured a GEMM slowing from ~1.5 to
+# ~5 ms behind an OpenMP kernel on 2 cores. A short spin keeps the pool warm without that.
+# libgomp reads this when the first compiled module loads it, just below; a user's own
+# setting wins.
+os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+
 if os.environ.get("MINIGRAD_PURE_NUMPY") == "1":
     _act = _softmax = _reduce = None
 else:
