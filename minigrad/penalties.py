@@ -505,10 +505,11 @@ class GroupLasso(Penalty):
 
 # ---- matrix norms -------------------------------------------------------------------------
 
-def _power_iteration(W, tol, max_iter):
+def _power_iteration(W, tol, max_iter, start=None):
     """(σ₁, u₁, v₁) of the matrix W, in float64, by power iteration on WᵀW.
 
-    v ← WᵀW v / ‖WᵀW v‖ from a fixed start (seeded Gaussian, so the result is deterministic),
+    v ← WᵀW v / ‖WᵀW v‖ from ``start`` (the caller's previous v, a warm start: in a training
+    loop W moves little between calls, so a few steps suffice) or else a fixed seeded Gaussian,
     stopping when max|v_new − v| ≤ tol; then u = Wv/‖Wv‖ and σ = ‖Wv‖ = uᵀWv. The error of v
     shrinks by (σ₂/σ₁)² per step and σ's error is of the order of v's squared. A zero matrix
     gives σ = 0 and u = v = 0 (the subgradient 0). Not converging within max_iter (σ₁ ≈ σ₂:
@@ -516,8 +517,11 @@ def _power_iteration(W, tol, max_iter):
     """
     xp = _xp(W)
     A = W.astype(np.float64)
-    v = xp.asarray(np.random.default_rng(0).standard_normal(A.shape[1]))
-    v /= xp.linalg.norm(v)
+    if start is not None and float(xp.linalg.norm(start)) > 0:
+        v = start / xp.linalg.norm(start)
+    else:
+        v = xp.asarray(np.random.default_rng(0).standard_normal(A.shape[1]))
+        v /= xp.linalg.norm(v)
     for _ in range(max_iter):
         z = A.T @ (A @ v)
         nz = float(xp.linalg.norm(z))
@@ -557,17 +561,24 @@ class SpectralNorm(Penalty):
     def __init__(self, lam, tol=1e-10, max_iter=10_000):
         self.lam = _strength(lam, "lam")
         self.tol, self.max_iter = float(tol), int(max_iter)
+        self._last_v = {}  # (shape, device) -> the last right singular vector: a warm start
+
+    def _top_pair(self, W):
+        key = (W.shape, type(W).__module__)
+        sigma, u, v = _power_iteration(W, self.tol, self.max_iter, self._last_v.get(key))
+        self._last_v[key] = v
+        return sigma, u, v
 
     def _check_shape(self, shape):
         _matrix_only("SpectralNorm", shape)
 
     def value(self, w):
-        _, u, v = _power_iteration(w.data, self.tol, self.max_iter)
+        _, u, v = self._top_pair(w.data)
         u, v = _const(u.astype(w.dtype), w), _const(v.astype(w.dtype), w)
         return (u @ w @ v) * self.lam
 
     def _grad(self, w):
-        _, u, v = _power_iteration(w, self.tol, self.max_iter)
+        _, u, v = self._top_pair(w)
         return (self.lam * _xp(w).outer(u, v)).astype(w.dtype)
 
     def _prox(self, v, step):

@@ -703,3 +703,27 @@ def test_consistency_with_a_model():
     assert abs(value.item() - 0.4 * (d ** 2).sum(1).mean()) < 1e-12
     value.backward()
     assert model[0].weight.grad is not None and np.any(model[0].weight.grad.numpy())
+
+
+def test_spectral_norm_warm_start_converges_fast_and_agrees_with_the_svd():
+    import warnings
+    from minigrad.penalties import SpectralNorm
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((20, 12))
+    p = SpectralNorm(1.0, tol=1e-10, max_iter=10_000)
+    g_cold = p.grad(W)
+    W2 = W + 1e-4 * rng.standard_normal(W.shape)   # a small training step later
+    p_few = SpectralNorm(1.0, tol=1e-10, max_iter=10_000)
+    p_few._last_v = dict(p._last_v)
+    p_few.max_iter = 160  # a warm start from the previous vector needs only a few steps
+    cold = SpectralNorm(1.0, tol=1e-10, max_iter=160)
+    with pytest.warns(RuntimeWarning, match="did not reach"):
+        cold.grad(W2)     # the same budget from the fixed cold start is not enough
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g_warm = p_few.grad(W2)
+    U, s, Vt = np.linalg.svd(W2)
+    # u vᵀ does not depend on the joint sign of the singular vectors
+    np.testing.assert_allclose(g_warm, np.outer(U[:, 0], Vt[0]), atol=1e-8)
+    np.testing.assert_allclose(float(p_few(mg.tensor(W2)).item()), s[0], rtol=1e-10)
+    assert g_cold.shape == W.shape
