@@ -128,7 +128,7 @@ def _adamw_update(n):
     def run_np():
         step[0] += 1
         t = step[0]
-        wn *= 1 - 1e-5
+        wn[:] *= 1 - 1e-5
         m[:] = 0.9 * m + 0.1 * g_np
         v[:] = 0.999 * v + 0.001 * g_np * g_np
         wn[:] -= 1e-3 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)

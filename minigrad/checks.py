@@ -154,6 +154,7 @@ def _op_cases():
         C("matmul 1-d @ 1-d", lambda a, b: a @ b, [(4,), (4,)]),
         C("matmul batched broadcast", lambda a, b: a @ b, [(2, 3, 4), (4, 5)]),
         C("matmul batch (2,1,..)@(3,..)", lambda a, b: a @ b, [(2, 1, 3, 4), (3, 4, 2)]),
+        C("matmul_bt a @ bᵀ", lambda a, b: mg.ops.linalg.matmul_bt(a, b), [(3, 4), (5, 4)]),
         C("getitem slice", lambda a: a[1:, ::2], [(3, 4)]),
         C("getitem int array, repeats", lambda a: a[[0, 2, 0]], [(3, 4)]),
         C("getitem (rows, cols)", lambda a, i, j: a[i, j], [(3, 4), _ints([0, 1, 1]), _ints([3, 0, 0])]),

@@ -26,6 +26,8 @@ xp = numpy
 
 #: Element count from which a kernel runs on NUM_THREADS threads instead of one.
 PARALLEL_MIN_SIZE = 1 << 17
+#: Element count from which an optimizer update kernel uses NUM_THREADS threads.
+OPTIMIZER_PARALLEL_MIN_SIZE = 1 << 21
 #: Upper bound on threads per kernel: these kernels are memory-bound well before 8 cores.
 MAX_THREADS = 8
 
@@ -81,6 +83,13 @@ def synchronize():
 
 def _threads(a):
     return NUM_THREADS if a.size >= PARALLEL_MIN_SIZE else 1
+
+
+def _optimizer_threads(a):
+    # An optimizer update runs right after the backward's GEMMs, while OpenBLAS's workers
+    # still spin: a second OpenMP thread only pays on parameters far larger than an elementwise
+    # op's threshold (PERF-NOTES: single-thread AdamW was faster on the MLP's 0.67M params).
+    return NUM_THREADS if a.size >= OPTIMIZER_PARALLEL_MIN_SIZE else 1
 
 
 def _flat_out(out):
@@ -171,7 +180,7 @@ if COMPILED:
         p = _flat_out(param)
         _optim.sgd_step(p, grad.reshape(-1), _flat_or_unused(momentum_buffer, p), lr,
                         weight_decay, momentum, dampening, nesterov, maximize, first_step,
-                        _threads(param))
+                        _optimizer_threads(param))
 
     def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size,
                   bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decoupled_decay,
@@ -180,7 +189,7 @@ if COMPILED:
         _optim.adam_step(p, grad.reshape(-1), _flat_out(exp_avg), _flat_out(exp_avg_sq),
                          _flat_or_unused(max_exp_avg_sq, p), step_size, bias_correction2_sqrt,
                          beta1, beta2, eps, weight_decay, decoupled_decay, amsgrad, maximize,
-                         _threads(param))
+                         _optimizer_threads(param))
 
     def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
                      weight_decay, momentum, centered, maximize):
@@ -188,11 +197,11 @@ if COMPILED:
         _optim.rmsprop_step(p, grad.reshape(-1), _flat_out(square_avg),
                             _flat_or_unused(grad_avg, p), _flat_or_unused(momentum_buffer, p),
                             lr, alpha, eps, weight_decay, momentum, centered, maximize,
-                            _threads(param))
+                            _optimizer_threads(param))
 
     def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
         _optim.adagrad_step(_flat_out(param), grad.reshape(-1), _flat_out(state_sum), clr, eps,
-                            weight_decay, maximize, _threads(param))
+                            weight_decay, maximize, _optimizer_threads(param))
 else:
     globals().update({k: getattr(reference, k) for k in reference.OPTIM_KERNELS})
 

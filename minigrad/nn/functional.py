@@ -15,6 +15,7 @@ import numpy as np
 from .. import ops
 from ..autograd import Function
 from ..ops import conv as _conv
+from ..ops.linalg import matmul_bt as _matmul_bt
 from ..ops import loss as _loss
 from ..ops import norm as _norm
 from ..tensor import Tensor
@@ -52,13 +53,20 @@ def _const(array, like):
 # ---- linear and convolution -----------------------------------------------------------------
 
 def linear(input, weight, bias=None):
-    """y = x Wᵀ + b, W of shape (out_features, in_features)."""
+    """y = x Wᵀ + b, W of shape (out_features, in_features).
+
+    dy/dx: G ↦ G W,  dy/dW: G ↦ Gᵀ x (summed over leading axes),  dy/db: G ↦ Σ_rows G.
+    """
     _tensor(input, "linear: input")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: the layer takes in_features={weight.shape[1]} but the input's "
                          f"last dimension is {input.shape[-1] if input.ndim else None} "
                          f"(input shape {input.shape})")
-    y = input @ weight.T
+    if input.ndim == 2:
+        y = _matmul_bt(input, weight)
+    else:  # (…, in) -> rows -> (…, out)
+        y = _matmul_bt(input.reshape(-1, weight.shape[1]), weight).reshape(
+            input.shape[:-1] + (weight.shape[0],))
     return y if bias is None else y + bias
 
 

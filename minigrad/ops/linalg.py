@@ -59,3 +59,35 @@ def matmul(a, b):
                              "broadcast") from None
     return MatMul.apply(a, b)
 
+
+
+class MatMulBT(Function):
+    """C = A @ Bᵀ for 2-D A (n, k) and B (m, k): a Linear layer's x Wᵀ
+
+    dC/dA: G ↦ G @ B        dC/dB: G ↦ Gᵀ @ A
+
+    The same product as ``a @ b.T``, but B's gradient comes out of BLAS C-contiguous in B's
+    own layout (through ``b.T`` it would be a transposed view of a (k, m) array, which every
+    consumer — the optimizer's flat kernels first — would have to copy).
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a.data @ b.data.T
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = grad @ b if ctx.needs_input_grad[0] else None
+        gb = _mT(grad) @ a if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+def matmul_bt(a, b):
+    """a @ b.T for 2-D a and b, with b's gradient in b's layout (see MatMulBT)."""
+    a, b = _binary(a, b, "@", broadcast=False)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"matmul_bt needs 2-D operands with equal last dimensions, got shapes "
+                         f"{a.shape} and {b.shape}")
+    return MatMulBT.apply(a, b)
