@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from .autograd import Function, is_grad_enabled
+from .autograd import Function, first_order_only, is_grad_enabled
 from .backend import get_backend, reference
 from .tensor import Tensor, _is_array
 
@@ -541,6 +541,24 @@ def _power_iteration(W, tol, max_iter, start=None):
     return sigma, Av / sigma, v
 
 
+class _TopSingularValue(Function):
+    """σ₁ = u₁ᵀ W v₁ (u₁, v₁ the converged top singular vectors)      dσ₁/dW = u₁ v₁ᵀ
+
+    Exact to first order; u₁, v₁ depend on W too, which a Hessian would need, so the gradient
+    is marked first-order-only (differentiating it again raises).
+    """
+
+    @staticmethod
+    def forward(ctx, w, u, v):
+        ctx.u, ctx.v = u, v
+        return u @ w.data @ v
+
+    @staticmethod
+    def backward(ctx, grad):
+        uvt = Tensor._wrap(_xp(ctx.u).outer(ctx.u, ctx.v), grad.device)
+        return first_order_only(grad * uvt, "SpectralNorm", grad, ctx.inputs[0]), None, None
+
+
 class SpectralNorm(Penalty):
     """Spectral norm (the largest singular value):
 
@@ -552,10 +570,10 @@ class SpectralNorm(Penalty):
 
     σ_max comes from power iteration run to convergence (``tol`` on the change of v,
     ``max_iter``; see ``_power_iteration``); it agrees with the SVD to ~1e-12 in float64.
-    The value is built as ``lam·uᵀWv`` with the converged u, v held constant: the gradient of
-    uᵀWv is exactly uvᵀ, which is ∂σ₁/∂W at convergence, so autograd's first derivative is
-    right. Its second derivative is not (u, v depend on W, which this graph does not see), so
-    no Hessian through this value.
+    The value is ``lam·uᵀWv`` with the converged u, v held constant: the gradient of uᵀWv is
+    exactly uvᵀ, which is ∂σ₁/∂W at convergence, so the first derivative is right. A second
+    derivative would need how u, v move with W, so differentiating the gradient again raises
+    NonDifferentiableBackwardError instead of giving a wrong Hessian.
     """
 
     def __init__(self, lam, tol=1e-10, max_iter=10_000):
@@ -574,8 +592,7 @@ class SpectralNorm(Penalty):
 
     def value(self, w):
         _, u, v = self._top_pair(w.data)
-        u, v = _const(u.astype(w.dtype), w), _const(v.astype(w.dtype), w)
-        return (u @ w @ v) * self.lam
+        return _TopSingularValue.apply(w, u.astype(w.dtype), v.astype(w.dtype)) * self.lam
 
     def _grad(self, w):
         _, u, v = self._top_pair(w)
@@ -609,8 +626,9 @@ def _svd_uvt(W):
 class _NuclearNorm(Function):
     """y = ‖W‖_* = Σσᵢ      dy/dW = U·Vᵀ   (thin SVD; W of full rank, else a subgradient)
 
-    The backward holds U·Vᵀ constant: a Hessian through it is not built (that would need
-    the 1/(σᵢ ± σⱼ) terms of the SVD's derivative).
+    The backward holds U·Vᵀ constant, which is exact to first order only (a Hessian would
+    need the 1/(σᵢ ± σⱼ) terms of the SVD's derivative), so differentiating it again raises
+    NonDifferentiableBackwardError rather than returning a wrong number.
     """
 
     @staticmethod
@@ -620,7 +638,8 @@ class _NuclearNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * Tensor._wrap(ctx.uvt, grad.device)
+        return first_order_only(grad * Tensor._wrap(ctx.uvt, grad.device), "NuclearNorm",
+                                grad, *ctx.inputs)
 
 
 class NuclearNorm(Penalty):

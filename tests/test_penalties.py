@@ -727,3 +727,16 @@ def test_spectral_norm_warm_start_converges_fast_and_agrees_with_the_svd():
     np.testing.assert_allclose(g_warm, np.outer(U[:, 0], Vt[0]), atol=1e-8)
     np.testing.assert_allclose(float(p_few(mg.tensor(W2)).item()), s[0], rtol=1e-10)
     assert g_cold.shape == W.shape
+
+
+@pytest.mark.parametrize("name", ["SpectralNorm", "NuclearNorm"])
+def test_first_order_only_penalties_refuse_a_second_derivative(name):
+    from minigrad import penalties as P
+    W = mg.tensor(np.random.default_rng(0).standard_normal((5, 4)), requires_grad=True)
+    pen = getattr(P, name)(0.7)
+    (g,) = mg.grad(pen(W), W, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), pen.grad(W.numpy()), rtol=1e-8, atol=1e-10)
+    with pytest.raises(mg.NonDifferentiableBackwardError, match=name):
+        mg.grad((g * g).sum(), W)
+    (g1,) = mg.grad(pen(W), W)          # without create_graph: plain gradient, no marker
+    np.testing.assert_allclose(g1.numpy(), g.numpy())
