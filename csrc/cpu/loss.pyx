@@ -16,33 +16,19 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport log
 
-cdef extern from "vecmath.h" nogil:
-    # libm's expf/exp under names gcc may vectorise with glibc's SIMD variants (see vecmath.h)
-    float mg_expf(float)
-    double mg_exp(double)
-
-
-cdef inline floating _exp(floating v) noexcept nogil:
-    if floating is float:
-        return mg_expf(v)
-    else:
-        return mg_exp(v)
+include "_rows.pxi"
 
 
 cdef inline void _softmax_row(const floating* x, floating* p, Py_ssize_t C, floating* max_out,
                               double* sum_out) noexcept nogil:
-    # p = exp(x − max) / Σ exp(x − max); the sum accumulated in double
-    cdef floating m = x[0]
-    cdef double s = 0
+    # p = exp(x − max) / Σ exp(x − max), each pass a vectorisable loop (see _rows.pxi)
+    cdef floating m = _row_max(x, C)
+    cdef double s
     cdef floating inv
     cdef Py_ssize_t c
-    for c in range(1, C):
-        if x[c] > m:
-            m = x[c]
     for c in range(C):
         p[c] = _exp(x[c] - m)
-    for c in range(C):
-        s += p[c]
+    s = _sum(p, C)
     inv = <floating>(1.0 / s)
     for c in range(C):
         p[c] = p[c] * inv
