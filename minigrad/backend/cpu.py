@@ -46,12 +46,14 @@ def _num_threads():
 
 NUM_THREADS = _num_threads()
 
-# After each parallel region libgomp's idle workers spin (300k iterations by default), holding
-# the core that the next OpenBLAS GEMM needs: PERF-NOTES measured a GEMM slowing from ~1.5 to
-# ~5 ms behind an OpenMP kernel on 2 cores. A short spin keeps the pool warm without that.
-# libgomp reads this when the first compiled module loads it, just below; a user's own
-# setting wins.
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+# After each parallel region libgomp's idle workers spin, holding the core that the next
+# OpenBLAS GEMM needs (PERF-NOTES: a GEMM slowed from ~1.5 to ~5 ms behind an OpenMP kernel on
+# 2 cores). Measured on the LeNet step (2 cores, idle machine, median of 7): default spin
+# 45.7 ms, GOMP_SPINCOUNT=10000 34–63 ms, one OpenMP thread 17.3 ms, GOMP_SPINCOUNT=0 12.6 ms,
+# OMP_WAIT_POLICY=passive 11.3 ms; the MLP step and the 10M AdamW update did not change. So
+# the workers sleep at once. libgomp reads this when the first compiled module loads it, just
+# below; a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 if os.environ.get("MINIGRAD_PURE_NUMPY") == "1":
     _act = _softmax = _reduce = None
