@@ -11,6 +11,15 @@ import minigrad as mg
 from .harness import Row, torch
 
 
+def _training_step(model, opt, x, y, cross_entropy):
+    """One step, the same lines in either framework: zero, loss, backward, update."""
+    def step():
+        opt.zero_grad()
+        cross_entropy(model(x), y).backward()
+        opt.step()
+    return step
+
+
 def _have_training_api():
     return hasattr(mg, "nn") and hasattr(mg, "optim")
 
@@ -23,12 +32,8 @@ def _mlp_step(batch=128):
     opt = mg.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
     x_np = rng.standard_normal((batch, 784)).astype(np.float32)
     y_np = rng.integers(0, 10, batch)
-    x, y = mg.tensor(x_np), mg.tensor(y_np)
-
-    def run_mg():
-        opt.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
+    run_mg = _training_step(model, opt, mg.tensor(x_np), mg.tensor(y_np),
+                            nn.functional.cross_entropy)
 
     # hand-written numpy: same math (forward, backward, AdamW) with no autograd
     Ws = [p.numpy().copy() for p in model.parameters()]
@@ -69,13 +74,8 @@ def _mlp_step(batch=128):
         except (RuntimeError, TypeError):
             topt = torch.optim.AdamW(tmodel.parameters(), lr=1e-3, weight_decay=1e-2)
             row.note = "torch AdamW not fused"
-        tx, ty = torch.tensor(x_np), torch.tensor(y_np)
-
-        def run_torch():
-            topt.zero_grad()
-            torch.nn.functional.cross_entropy(tmodel(tx), ty).backward()
-            topt.step()
-        row.torch = run_torch
+        row.torch = _training_step(tmodel, topt, torch.tensor(x_np), torch.tensor(y_np),
+                                   torch.nn.functional.cross_entropy)
     return row
 
 
@@ -93,24 +93,14 @@ def _cnn_step(batch=64):
     opt = mg.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x_np = rng.standard_normal((batch, 1, 28, 28)).astype(np.float32)
     y_np = rng.integers(0, 10, batch)
-    x, y = mg.tensor(x_np), mg.tensor(y_np)
-
-    def run_mg():
-        opt.zero_grad()
-        mg.nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-
+    run_mg = _training_step(model, opt, mg.tensor(x_np), mg.tensor(y_np),
+                            mg.nn.functional.cross_entropy)
     row = Row("training", f"LeNet CNN step, batch {batch}, 1x28x28, SGD momentum+wd", run_mg)
     if torch:
         tmodel = _lenet(torch.nn)
         topt = torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-        tx, ty = torch.tensor(x_np), torch.tensor(y_np)
-
-        def run_torch():
-            topt.zero_grad()
-            torch.nn.functional.cross_entropy(tmodel(tx), ty).backward()
-            topt.step()
-        row.torch = run_torch
+        row.torch = _training_step(tmodel, topt, torch.tensor(x_np), torch.tensor(y_np),
+                                   torch.nn.functional.cross_entropy)
     return row
 
 
