@@ -44,6 +44,13 @@ def _finish(step, w, group, terms):
     return terms
 
 
+def _adam_state(p, **extra):
+    """step 0 and zero first/second moments (exp_avg, exp_avg_sq) shaped like ``p``."""
+    xp = p.backend.xp
+    return {"step": 0, "exp_avg": xp.zeros_like(p.data), "exp_avg_sq": xp.zeros_like(p.data),
+            **extra}
+
+
 def _moments(g, state, beta1, beta2, terms):
     """exp_avg m ← β₁m + (1−β₁)g,  exp_avg_sq v ← β₂v + (1−β₂)g²  (in place)."""
     m, v = state["exp_avg"], state["exp_avg_sq"]
@@ -84,10 +91,9 @@ class Adam(Optimizer):
         _check_adam_group(group)
 
     def _init_state(self, p, group):
-        xp = p.backend.xp
-        state = {"step": 0, "exp_avg": xp.zeros_like(p.data), "exp_avg_sq": xp.zeros_like(p.data)}
+        state = _adam_state(p)
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+            state["max_exp_avg_sq"] = p.backend.xp.zeros_like(p.data)
         return state
 
     @staticmethod
@@ -204,9 +210,7 @@ class NAdam(Optimizer):
         check_nonnegative("momentum_decay", group["momentum_decay"])
 
     def _init_state(self, p, group):
-        xp = p.backend.xp
-        return {"step": 0, "mu_product": 1.0, "exp_avg": xp.zeros_like(p.data),
-                "exp_avg_sq": xp.zeros_like(p.data)}
+        return _adam_state(p, mu_product=1.0)
 
     def _update(self, p, grad, state, group):
         xp, w, terms = p.backend.xp, p.data, {}
@@ -249,8 +253,7 @@ class RAdam(Optimizer):
         _check_adam_group(group)
 
     def _init_state(self, p, group):
-        xp = p.backend.xp
-        return {"step": 0, "exp_avg": xp.zeros_like(p.data), "exp_avg_sq": xp.zeros_like(p.data)}
+        return _adam_state(p)
 
     def _update(self, p, grad, state, group):
         xp, w, terms = p.backend.xp, p.data, {}

@@ -1,5 +1,5 @@
 """LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning"); not in torch."""
-from .adam import _check_adam_group
+from .adam import _adam_state, _check_adam_group, _moments
 from .optimizer import Optimizer
 
 
@@ -28,8 +28,7 @@ class LAMB(Optimizer):
         _check_adam_group(group)
 
     def _init_state(self, p, group):
-        xp = p.backend.xp
-        return {"step": 0, "exp_avg": xp.zeros_like(p.data), "exp_avg_sq": xp.zeros_like(p.data)}
+        return _adam_state(p)
 
     def _update(self, p, grad, state, group):
         xp, w, terms = p.backend.xp, p.data, {}
@@ -37,10 +36,7 @@ class LAMB(Optimizer):
         state["step"] += 1
         t = state["step"]
         g = terms["grad"] = -grad if group["maximize"] else grad
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m[...] = beta1 * m + (1 - beta1) * g
-        v[...] = beta2 * v + (1 - beta2) * (g * g)
-        terms["exp_avg"], terms["exp_avg_sq"] = m, v
+        m, v = _moments(g, state, beta1, beta2, terms)
         terms["adam"] = (m / (1 - beta1 ** t)) / (xp.sqrt(v / (1 - beta2 ** t)) + group["eps"])
         r = terms["adam"]
         if group["weight_decay"] != 0:
