@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from .tensor import Tensor, _is_array
+from .penalties import _check_array
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "UnitNorm", "NonNeg", "L2Ball"]
 
@@ -41,12 +41,7 @@ class Constraint:
     """Base class: ``c(w)`` returns the projection of the array ``w``."""
 
     def __call__(self, w):
-        if isinstance(w, Tensor):
-            raise TypeError(f"{self!r} takes the parameter's array, got a Tensor: pass .data")
-        if not _is_array(w):
-            raise TypeError(f"{self!r} takes a numpy or cupy array, got {type(w).__name__}")
-        if w.dtype.kind != "f":
-            raise TypeError(f"{self!r} needs a floating-point array, got dtype {w.dtype}")
+        _check_array(w, repr(self))
         return self._project(w)
 
 

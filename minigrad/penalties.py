@@ -725,7 +725,16 @@ def _match(arr, w, name, who):
         raise ValueError(f"{who}: {name} and the weight are on different devices")
 
 
-class L2SP(Penalty):
+class _Anchored(Penalty):
+    """A penalty on the distance to a reference weight w₀: the weight must have w₀'s shape."""
+
+    def _check_shape(self, shape):
+        if tuple(shape) != self.reference.shape:
+            raise ValueError(f"{self!r}: reference has shape {self.reference.shape}, the weight "
+                             f"{tuple(shape)}")
+
+
+class L2SP(_Anchored):
     """L2 towards a starting point w₀ (Li et al., 2018), for fine-tuning:
 
         value   (lam/2)·‖w − w₀‖²
@@ -736,11 +745,6 @@ class L2SP(Penalty):
     def __init__(self, lam, reference):
         self.lam = _strength(lam, "lam")
         self.reference = _reference_array(reference, "reference")
-
-    def _check_shape(self, shape):
-        if tuple(shape) != self.reference.shape:
-            raise ValueError(f"{self!r}: reference has shape {self.reference.shape}, the weight "
-                             f"{tuple(shape)}")
 
     def value(self, w):
         _match(self.reference, w, "reference", repr(self))
@@ -759,7 +763,7 @@ class L2SP(Penalty):
         return f"L2SP(lam={self.lam!r})"
 
 
-class EWC(Penalty):
+class EWC(_Anchored):
     """Elastic weight consolidation (Kirkpatrick et al., 2017), F the diagonal Fisher:
 
         value   (lam/2)·Σᵢ Fᵢ·(wᵢ − w₀ᵢ)²
@@ -776,11 +780,6 @@ class EWC(Penalty):
                              f"{self.reference.shape}")
         if not bool((self.fisher >= 0).all()):  # NaN fails too
             raise ValueError("EWC: fisher must be finite and >= 0 everywhere")
-
-    def _check_shape(self, shape):
-        if tuple(shape) != self.reference.shape:
-            raise ValueError(f"{self!r}: reference has shape {self.reference.shape}, the weight "
-                             f"{tuple(shape)}")
 
     def value(self, w):
         _match(self.reference, w, "reference", repr(self))

@@ -388,7 +388,7 @@ class Tensor:
 
 
 _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__",
-            "!=": "__ne__", "+": None, "-": None, "*": None, "/": None, "**": None}
+            "!=": "__ne__"}
 
 
 _ops_package = None
