@@ -424,7 +424,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs. With ``create_graph=True`` the returned gradients are themselves differentiable
     (Hessian-vector products: ``mg.grad(mg.grad(f, x, create_graph=True)[0] @ v, x)``).
     """
-    single_input = isinstance(inputs, Tensor)
     outputs = _as_tuple(outputs, "outputs")
     inputs = _as_tuple(inputs, "inputs")
     grad_outputs = _make_grad_outputs(outputs, grad_outputs)

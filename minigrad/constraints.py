@@ -18,15 +18,14 @@ minigrad/torch Linear weight is (out, in), so the same thing is ``dim=1``. The d
 import math
 import numbers
 
-import numpy as np
-
+from .backend import array_module
 from .penalties import _check_array
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "UnitNorm", "NonNeg", "L2Ball"]
 
 
 def _xp(a):
-    return np if isinstance(a, np.ndarray) else __import__("cupy")
+    return array_module(a)
 
 
 def _nonneg(value, name, positive=False):

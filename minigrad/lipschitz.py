@@ -24,6 +24,7 @@ import numbers
 
 import numpy as np
 
+from .backend import array_module
 from .tensor import Tensor, _is_array
 
 __all__ = ["lipschitz_bound", "certified_radius"]
@@ -50,7 +51,7 @@ def certified_radius(logits, K):
                          f"{tuple(logits.shape)}")
     scale = 1.0 / (math.sqrt(2.0) * float(K))
     if not as_tensor:
-        xp = np if isinstance(logits, np.ndarray) else __import__("cupy")
+        xp = array_module(logits)
         top2 = -xp.sort(-logits, axis=-1)[..., :2]
         return (top2[..., 0] - top2[..., 1]) * scale
     from .ops import where
@@ -64,7 +65,7 @@ def certified_radius(logits, K):
 
 
 def _spectral_norm(W):
-    xp = np if isinstance(W, np.ndarray) else __import__("cupy")
+    xp = array_module(W)
     if W.ndim != 2:
         raise ValueError(f"lipschitz_bound: weight of shape {W.shape} is not a matrix")
     return float(xp.linalg.norm(W.astype(np.float64), ord=2)) if W.size else 0.0

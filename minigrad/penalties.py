@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from .autograd import Function, first_order_only, is_grad_enabled
-from .backend import get_backend, reference
+from .backend import array_module, get_backend, reference
 from .tensor import Tensor, _is_array
 
 __all__ = [
@@ -73,7 +73,7 @@ def _check_step(step):
 
 
 def _xp(a):
-    return np if isinstance(a, np.ndarray) else __import__("cupy")
+    return array_module(a)
 
 
 def _backend_of(a):

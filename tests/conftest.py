@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.backend import available_devices, cuda_unavailable_reason
+from minigrad.backend import cuda_unavailable_reason
 
 
 def _device_params():

@@ -10,6 +10,15 @@ CUDA tensor is asked for.
 DEVICES = ("cpu", "cuda")
 
 
+def array_module(a):
+    """numpy for a numpy array, cupy for a cupy array (cupy is imported only in that case)."""
+    import numpy
+    if isinstance(a, numpy.ndarray):
+        return numpy
+    import cupy
+    return cupy
+
+
 def normalize_device(device):
     """'cpu' | 'cuda' | 'cuda:0' | None -> 'cpu' or 'cuda'; anything else is a ValueError."""
     if device is None:

@@ -19,7 +19,8 @@ import numpy as np
 
 
 def _xp(a):
-    return np if isinstance(a, np.ndarray) else __import__("cupy").get_array_module(a)
+    from . import array_module
+    return array_module(a)
 
 
 # ---- fused activations: y = f(x) and dx = dy * f'(x) in one pass ----------------------------

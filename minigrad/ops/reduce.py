@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
+from ..backend import array_module
 from ..tensor import Tensor
 from .shape import _axis, broadcast_to, reshape
 
@@ -96,13 +97,13 @@ def amin(x, axis=None, keepdims=False):
 
 def _to_rows(a, axis):
     """(…, n, …) with ``axis`` moved last and flattened to a C-contiguous (rows, n) array."""
-    xp = np if isinstance(a, np.ndarray) else __import__("cupy")
+    xp = array_module(a)
     moved = xp.moveaxis(a, axis, -1)
     return xp.ascontiguousarray(moved).reshape(-1, a.shape[axis]), moved.shape
 
 
 def _from_rows(rows, moved_shape, axis):
-    xp = np if isinstance(rows, np.ndarray) else __import__("cupy")
+    xp = array_module(rows)
     return xp.moveaxis(rows.reshape(moved_shape), -1, axis)
 
 

@@ -80,11 +80,11 @@ def broadcast_to(t, shape):
     if t.shape == shape:
         return t
     try:
-        np.broadcast_shapes(t.shape, shape)
-        if np.broadcast_shapes(t.shape, shape) != shape:
-            raise ValueError
+        fits = np.broadcast_shapes(t.shape, shape) == shape  # broadcasting may not grow `shape`
     except ValueError:
-        raise ValueError(f"cannot broadcast a tensor of shape {t.shape} to shape {shape}") from None
+        fits = False
+    if not fits:
+        raise ValueError(f"cannot broadcast a tensor of shape {t.shape} to shape {shape}")
     return BroadcastTo.apply(t, shape)
 
 

@@ -33,9 +33,9 @@ class ASGD(Optimizer):
 
     def _update(self, p, grad, state, group):
         w, terms = p.data, {}
-        lr, lambd = group["lr"], group["lambd"]
+        lambd = group["lambd"]
         state["step"] += 1
-        t, eta = state["step"], state["eta"]
+        eta = state["eta"]
         g = terms["grad"] = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             terms["l2"] = group["weight_decay"] * w
