@@ -19,11 +19,15 @@ from libc.math cimport log
 include "_rows.pxi"
 
 
-cdef inline void _softmax_row(const floating* x, floating* p, Py_ssize_t C, floating* max_out,
-                              double* sum_out) noexcept nogil:
-    # p = exp(x − max) / Σ exp(x − max), each pass a vectorisable loop (see _rows.pxi)
+cdef inline double _cross_entropy_row(const floating* x, floating* p, Py_ssize_t C,
+                                     long long t, const floating* weight, double eps,
+                                     long long ignore_index) noexcept nogil:
+    # One row: p = softmax(x) and the row's loss. Every scalar lives in this function's frame:
+    # a prange body that passed &m, &s of the caller's scalars shared them between threads
+    # (OpenMP privatises only variables assigned in the body, not ones whose address escapes),
+    # and rows came out wrong in large batches.
     cdef floating m = _row_max(x, C)
-    cdef double s
+    cdef double s, lse, smooth = 0
     cdef floating inv
     cdef Py_ssize_t c
     for c in range(C):
@@ -32,8 +36,13 @@ cdef inline void _softmax_row(const floating* x, floating* p, Py_ssize_t C, floa
     inv = <floating>(1.0 / s)
     for c in range(C):
         p[c] = p[c] * inv
-    max_out[0] = m
-    sum_out[0] = s
+    if t == ignore_index:
+        return 0
+    lse = m + log(s)
+    if eps != 0:
+        for c in range(C):
+            smooth = smooth + weight[c] * (lse - x[c])
+    return (1 - eps) * weight[t] * (lse - x[t]) + eps / C * smooth
 
 
 cdef _check_rows(str op, Py_ssize_t N, Py_ssize_t C, const long long[::1] target,
@@ -50,27 +59,15 @@ cdef _check_rows(str op, Py_ssize_t N, Py_ssize_t C, const long long[::1] target
 def cross_entropy_forward(const floating[:, ::1] x, const long long[::1] target,
                           const floating[::1] weight, double eps, long long ignore_index,
                           floating[:, ::1] probs, floating[::1] loss, int nthreads):
-    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], r, c
-    cdef double s, lse, smooth
-    cdef floating m
-    cdef long long t
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], r
     _check_rows("cross_entropy_forward", N, C, target, weight.shape[0], ignore_index,
                 probs.shape[0], probs.shape[1], loss.shape[0])
     if C == 0:
         raise ValueError("cross_entropy_forward: no classes")
     with nogil:
         for r in prange(N, schedule='static', num_threads=nthreads):
-            _softmax_row(&x[r, 0], &probs[r, 0], C, &m, &s)
-            t = target[r]
-            if t == ignore_index:
-                loss[r] = 0
-                continue
-            lse = m + log(s)
-            smooth = 0
-            if eps != 0:
-                for c in range(C):
-                    smooth = smooth + weight[c] * (lse - x[r, c])
-            loss[r] = <floating>((1 - eps) * weight[t] * (lse - x[r, t]) + eps / C * smooth)
+            loss[r] = <floating>_cross_entropy_row(&x[r, 0], &probs[r, 0], C, target[r],
+                                                   &weight[0], eps, ignore_index)
 
 
 def cross_entropy_backward(const floating[:, ::1] probs, const long long[::1] target,
