@@ -25,8 +25,8 @@ import warnings
 
 import numpy as np
 
-from .autograd import Function, first_order_only, is_grad_enabled
 from .backend import array_module, get_backend, reference
+from .ops.penalty import _GroupNorms, _NuclearNorm, _svd_uvt, _TopSingularValue
 from .tensor import Tensor, _is_array
 
 __all__ = [
@@ -403,31 +403,6 @@ class _IndexGroups:
         return xp.where(self.mask, v * factor.astype(v.dtype)[self.gid], v)
 
 
-class _GroupNorms(Function):
-    """n_g = ‖w_g‖₂ = √(Σ_{i∈g} wᵢ²)      ∂n_g/∂wᵢ = wᵢ / n_g  for i ∈ g
-
-    At a zero group the norm has no derivative; the backward returns the subgradient 0 there
-    (the minimum-norm element of its subdifferential, the unit ball). With create_graph the
-    backward ``w · (g/n)`` is built from ops, so second derivatives are exact off zero groups.
-    """
-
-    @staticmethod
-    def forward(ctx, w, grouping):
-        ctx.save_for_backward(w)
-        ctx.grouping = grouping
-        ctx.norms = _xp(w.data).sqrt(grouping.sumsq(w.data))
-        return ctx.norms
-
-    @staticmethod
-    def backward(ctx, grad):
-        w, = ctx.saved_tensors
-        grouping = ctx.grouping
-        n = _GroupNorms.apply(w, grouping) if is_grad_enabled() else _const(ctx.norms, w)
-        positive = n.data > 0
-        safe = n * _const(positive.astype(n.dtype), n) + _const((~positive).astype(n.dtype), n)
-        return w * grouping.expand(grad / safe * _const(positive.astype(n.dtype), n)), None
-
-
 class GroupLasso(Penalty):
     """Group lasso:
 
@@ -541,24 +516,6 @@ def _power_iteration(W, tol, max_iter, start=None):
     return sigma, Av / sigma, v
 
 
-class _TopSingularValue(Function):
-    """σ₁ = u₁ᵀ W v₁ (u₁, v₁ the converged top singular vectors)      dσ₁/dW = u₁ v₁ᵀ
-
-    Exact to first order; u₁, v₁ depend on W too, which a Hessian would need, so the gradient
-    is marked first-order-only (differentiating it again raises).
-    """
-
-    @staticmethod
-    def forward(ctx, w, u, v):
-        ctx.u, ctx.v = u, v
-        return u @ w.data @ v
-
-    @staticmethod
-    def backward(ctx, grad):
-        uvt = Tensor._wrap(_xp(ctx.u).outer(ctx.u, ctx.v), grad.device)
-        return first_order_only(grad * uvt, "SpectralNorm", grad, ctx.inputs[0]), None, None
-
-
 class SpectralNorm(Penalty):
     """Spectral norm (the largest singular value):
 
@@ -613,33 +570,6 @@ class SpectralNorm(Penalty):
 
     def __repr__(self):
         return f"SpectralNorm(lam={self.lam!r})"
-
-
-def _svd_uvt(W):
-    """U·Vᵀ over the singular values above the rank tolerance (a subgradient of ‖W‖_*)."""
-    xp = _xp(W)
-    U, s, Vt = xp.linalg.svd(W, full_matrices=False)
-    keep = s > max(W.shape) * np.finfo(W.dtype).eps * (float(s.max()) if s.size else 0.0)
-    return s, (U * keep) @ Vt
-
-
-class _NuclearNorm(Function):
-    """y = ‖W‖_* = Σσᵢ      dy/dW = U·Vᵀ   (thin SVD; W of full rank, else a subgradient)
-
-    The backward holds U·Vᵀ constant, which is exact to first order only (a Hessian would
-    need the 1/(σᵢ ± σⱼ) terms of the SVD's derivative), so differentiating it again raises
-    NonDifferentiableBackwardError rather than returning a wrong number.
-    """
-
-    @staticmethod
-    def forward(ctx, w):
-        s, ctx.uvt = _svd_uvt(w.data)
-        return s.sum()
-
-    @staticmethod
-    def backward(ctx, grad):
-        return first_order_only(grad * Tensor._wrap(ctx.uvt, grad.device), "NuclearNorm",
-                                grad, *ctx.inputs)
 
 
 class NuclearNorm(Penalty):
