@@ -6,7 +6,7 @@ gradgradcheck over every case on every available device and prints a table; the 
 parametrise over the same list, so nothing is checked in one place and forgotten in the other.
 Each family keeps its cases beside its code and registers them with ``register``:
 ops here, layers and losses in ``minigrad/nn/_cases.py``, penalties in
-``minigrad/_penalty_cases.py``, optimizer equivalences in ``minigrad/optim/_cases.py``.
+``minigrad/penalties/_cases.py``, optimizer equivalences in ``minigrad/optim/_cases.py``.
 ``all_cases()`` imports those modules (the ones that exist) and returns the full list.
 """
 import importlib
@@ -21,7 +21,7 @@ from .tensor import Tensor
 
 __all__ = ["Case", "CASES", "register", "all_cases", "run_case", "run_all"]
 
-FAMILY_MODULES = ("minigrad.nn._cases", "minigrad._penalty_cases", "minigrad.optim._cases")
+FAMILY_MODULES = ("minigrad.nn._cases", "minigrad.penalties._cases", "minigrad.optim._cases")
 
 
 @dataclass

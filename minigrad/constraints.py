@@ -19,7 +19,7 @@ import math
 import numbers
 
 from .backend import array_module
-from .penalties import _check_array
+from .penalties.base import _check_array
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "UnitNorm", "NonNeg", "L2Ball"]
 

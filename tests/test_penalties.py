@@ -1,4 +1,4 @@
-"""Penalties (minigrad/penalties.py): for every penalty, value = its formula (numpy by hand),
+"""Penalties (minigrad/penalties/): for every penalty, value = its formula (numpy by hand),
 autograd gradient = ``.grad`` = central differences (float64), prox = its closed form = a
 numerical minimiser of the prox objective; the algebra (sums, scaling); argument checks; the
 prox kernels (csrc/cpu/prox.pyx, csrc/cuda/prox.cu) against the numpy reference."""
@@ -20,7 +20,7 @@ PENALTY_CASES = [c for c in checks.all_cases() if c.family == "penalty"]
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-# ---- gradcheck of every value (the catalogue in minigrad/_penalty_cases.py) -------------------
+# ---- gradcheck of every value (the catalogue in minigrad/penalties/_cases.py) ------------------
 
 @pytest.mark.parametrize("case", PENALTY_CASES, ids=[c.name for c in PENALTY_CASES])
 def test_gradcheck(case, device):

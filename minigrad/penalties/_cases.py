@@ -10,8 +10,8 @@ not the norm's Hessian — on purpose, and said in their docstrings.
 """
 import numpy as np
 
-from . import penalties as P
-from .checks import Case, register
+from .. import penalties as P
+from ..checks import Case, register
 
 
 def _fixed(shape, seed):
