@@ -129,8 +129,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
     x = input
     if p != (0, 0):
         x = _pad_constant(x, p, -np.inf)
-    cols = _conv.im2col(x, k, s, (0, 0), d)                 # (C, KH, KW, N, OH, OW)
-    return cols.reshape(c, k[0] * k[1], n, oh, ow).amax(axis=1).permute(1, 0, 2, 3)
+    cols = _conv.im2col(x, k, s, (0, 0), d).reshape(c, k[0] * k[1], n, oh, ow)
+    # Pick the first maximum of each window by index (argmax returns the first of ties, and a
+    # NaN if the window holds one), so the whole gradient goes to that one element, as torch;
+    # amax would split it among tied maxima.
+    xp = input.backend.xp
+    first = cols.data.argmax(axis=1)                        # (C, N, OH, OW)
+    ci, ni, hi, wi = xp.ogrid[:c, :n, :oh, :ow]
+    return cols[ci, first, ni, hi, wi].permute(1, 0, 2, 3)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -262,6 +268,10 @@ def embedding(input, weight, padding_idx=None):
         raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
     out = weight[input]
     if padding_idx is not None:
+        if not isinstance(padding_idx, numbers.Integral) or not -n <= padding_idx < n:
+            raise ValueError(f"embedding: padding_idx must be within num_embeddings ({n}), got "
+                             f"{padding_idx!r}")
+        padding_idx = int(padding_idx) % n     # −1 is the last row, as torch
         keep = _const(idx != padding_idx, weight)
         if keep.ndim < out.ndim:
             keep = Tensor._wrap(keep.data[..., None].repeat(out.shape[-1], axis=-1), out.device)
@@ -450,6 +460,10 @@ def _weighted_reduce(per_row, tgt, w, ignore_index, reduction, out_shape, ndim):
     xp = per_row.backend.xp
     valid = tgt != ignore_index
     denom = float(w[xp.where(valid, tgt, 0)][valid].sum())
+    if denom == 0:
+        # every target ignored: the mean is 0/0 = NaN, as torch, and no row has a gradient
+        # (dividing by 0 would give them inf·0 = NaN instead of torch's 0)
+        return per_row.sum() * 0.0 + float("nan")
     return per_row.sum() / denom
 
 
@@ -507,16 +521,15 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """−w·(y·log p + (1 − y)·log(1 − p)), the logs clamped at −100 as torch."""
+    """−w·(y·log p + (1 − y)·log(1 − p)), the logs clamped at −100 as torch; the gradient
+    (p − y)/max(p(1 − p), 1e-12) stays finite at p = 0 and 1 (ops/loss.py)."""
     _check_reduction(reduction, "binary_cross_entropy")
     _same_shape(input, target, "binary_cross_entropy")
     data = input.data
     if data.size and (float(data.min()) < 0 or float(data.max()) > 1):
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1], got "
                          f"values in [{float(data.min())}, {float(data.max())}]")
-    log_p = ops.maximum(input.log(), -100.0)
-    log_q = ops.maximum((1.0 - input).log(), -100.0)
-    loss = -(target * log_p + (1.0 - target) * log_q)
+    loss = _loss.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

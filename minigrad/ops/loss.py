@@ -12,7 +12,9 @@ ops on p = softmax(x), so second derivatives are exact. The Function returns the
 the reduction (sum, or the weighted mean Σ_r loss[r] / Σ_r w_{t_r}) is done with ops by
 ``nn.functional.cross_entropy``.
 """
+from .. import ops
 from ..autograd import Function, is_grad_enabled
+from ..backend import array_module
 from ..tensor import Tensor
 
 
@@ -70,3 +72,44 @@ def _readable_backward(x, grad, target, weight, eps, ignore_index):
 def cross_entropy_rows(x, target, weight, label_smoothing, ignore_index):
     """Per-row losses (N,) of logits x (N, C); target an int64 array, weight a (C,) array."""
     return CrossEntropyRows.apply(x, target, weight, float(label_smoothing), int(ignore_index))
+
+
+class BinaryCrossEntropy(Function):
+    """loss = −(y·max(log p, −100) + (1 − y)·max(log(1 − p), −100))     elementwise, as torch
+
+    dloss/dp = (p − y) / max(p·(1 − p), ε),   ε = 1e-12
+    dloss/dy = max(log(1 − p), −100) − max(log p, −100)
+
+    Differentiating the clamped logs would give 0·inf = NaN at p = 0 or 1 (in float32 a
+    saturated sigmoid rounds to exactly 1.0 in ordinary training); torch's rule, used here,
+    is the exact derivative for 0 < p < 1 and finite at the ends (0 where p = y).
+    """
+
+    @staticmethod
+    def forward(ctx, p, y):
+        ctx.save_for_backward(p, y)
+        log_p, log_q = _clamped_logs(p.data)
+        return -(y.data * log_p + (1 - y.data) * log_q)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, y = ctx.saved_tensors
+        grad_p = grad_y = None
+        if ctx.needs_input_grad[0]:
+            grad_p = grad * (p - y) / ops.maximum(p * (1.0 - p), 1e-12)
+        if ctx.needs_input_grad[1]:
+            if is_grad_enabled():   # with create_graph: the logs as ops, so d/dp is recorded
+                grad_y = grad * (ops.maximum((1.0 - p).log(), -100.0)
+                                 - ops.maximum(p.log(), -100.0))
+            else:
+                log_p, log_q = _clamped_logs(p.data)
+                grad_y = grad * Tensor._wrap(log_q - log_p, p.device)
+        return grad_p, grad_y
+
+
+def _clamped_logs(p):
+    """(max(log p, −100), max(log(1 − p), −100)) of an array, without log(0) warnings."""
+    import numpy as np
+    xp = array_module(p)
+    with np.errstate(divide="ignore"):
+        return xp.maximum(xp.log(p), -100.0), xp.maximum(xp.log(1 - p), -100.0)

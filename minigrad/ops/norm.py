@@ -8,6 +8,8 @@ Written with Tensor ops rather than a fused kernel: the backward of the standard
 (dx = (g − mean(g) − x̂·mean(g·x̂)) / σ) then needs no code of its own and stays differentiable.
 """
 from .. import ops
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
 
 
 def standardize(x, axes, eps):
@@ -20,5 +22,32 @@ def standardize(x, axes, eps):
 
 def l2_normalize(x, axis, eps):
     """x / max(‖x‖₂ along axis, eps)  (the max is torch's clamp_min(eps) on the norm)"""
-    norm = (x * x).sum(axis=axis, keepdims=True).sqrt()
-    return x / ops.maximum(norm, eps)
+    return x / ops.maximum(L2Norm.apply(x, axis), eps)
+
+
+class L2Norm(Function):
+    """n = ‖x‖₂ along axis (kept)      dn/dx = x / n,  and 0 where n = 0 (a subgradient, as torch)
+
+    Composed as sqrt(Σx²) the derivative at a zero vector is ∞·0 = NaN; torch's norm backward
+    uses the subgradient 0 there, which keeps normalize and info_nce finite on a zero row.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        xp = x.backend.xp
+        norm = xp.sqrt((x.data * x.data).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(x)
+        ctx.norm = norm
+        return norm
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        xp = x.backend.xp
+        n = ctx.norm
+        safe = Tensor._wrap(xp.where(n == 0, 1, n).astype(x.dtype), x.device)
+        nonzero = Tensor._wrap((n != 0).astype(x.dtype), x.device)
+        if is_grad_enabled():  # second order: build n from x again so its dependence is recorded
+            safe = ops.where(Tensor._wrap(n != 0, x.device), L2Norm.apply(x, ctx.axis), safe)
+        return grad * x / safe * nonzero, None
