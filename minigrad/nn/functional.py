@@ -78,8 +78,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _tensor(input, "conv2d: input")
     if groups != 1:
         raise ValueError(f"conv2d: only groups=1 is implemented, got groups={groups}")
-    if input.ndim != 4:
-        raise ValueError(f"conv2d expects a 4-D input (N, C, H, W), got shape {input.shape}")
+    _tensor(weight, "conv2d: weight")
+    if input.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"conv2d expects a 4-D input (N, C, H, W) and a 4-D weight "
+                         f"(O, C, KH, KW), got {input.shape} and {weight.shape}")
     o, c, kh, kw = weight.shape
     if input.shape[1] != c:
         raise ValueError(f"conv2d: the weight {weight.shape} expects {c} input channels but the "
@@ -110,6 +112,9 @@ def _pool_patches(input, kernel_size, stride, padding, dilation, what):
     k = _pair(kernel_size, "kernel_size")
     s = k if stride is None else _pair(stride, "stride")
     p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
+    if min(k) < 1 or min(s) < 1 or min(d) < 1 or min(p) < 0:
+        raise ValueError(f"{what}: kernel_size {k}, stride {s} and dilation {d} must be "
+                         f"positive and padding {p} non-negative")
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"{what}: padding {p} must be at most half the kernel size {k}")
     n, c, h, w = input.shape
@@ -149,6 +154,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     cols = _conv.im2col(input, k, s, p, d).reshape(c, k[0] * k[1], n, oh, ow)
     total = cols.sum(axis=1).permute(1, 0, 2, 3)
     if divisor_override is not None:
+        if not isinstance(divisor_override, numbers.Integral) or divisor_override < 1:
+            raise ValueError(f"avg_pool2d: divisor_override must be a positive integer, got "
+                             f"{divisor_override!r}")
         return total / float(divisor_override)
     if count_include_pad or p == (0, 0):
         return total / float(k[0] * k[1])
@@ -396,6 +404,9 @@ def _class_rows(input, target, what, ignore_index):
     _tensor(target, f"{what}: target")
     if target.dtype.kind not in "iu":
         raise TypeError(f"{what}: target must hold integer class indices, got {target.dtype}")
+    if input.ndim == 0:
+        raise ValueError(f"{what}: input must be (C,) or (N, C, ...) class scores, got a 0-d "
+                         "tensor")
     if input.ndim == 1:
         input = input.unsqueeze(0)
         target_shape = (1,)
@@ -499,7 +510,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     """½d² where |d| ≤ δ, else δ·(|d| − ½δ);  d = x − y."""
     _check_reduction(reduction, "huber_loss")
     _same_shape(input, target, "huber_loss")
-    if delta <= 0:
+    if not delta > 0:  # NaN too
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target
     a = d.abs()
@@ -511,7 +522,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """½d²/β where |d| < β, else |d| − ½β   (= huber_loss(delta=β)/β; beta=0 is l1)."""
     _check_reduction(reduction, "smooth_l1_loss")
     _same_shape(input, target, "smooth_l1_loss")
-    if beta < 0:
+    if not beta >= 0:  # NaN too
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     d = input - target
     a = d.abs()
@@ -525,10 +536,12 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     (p − y)/max(p(1 − p), 1e-12) stays finite at p = 0 and 1 (ops/loss.py)."""
     _check_reduction(reduction, "binary_cross_entropy")
     _same_shape(input, target, "binary_cross_entropy")
-    data = input.data
-    if data.size and (float(data.min()) < 0 or float(data.max()) > 1):
-        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1], got "
-                         f"values in [{float(data.min())}, {float(data.max())}]")
+    for name, t in (("input", input), ("target", target)):
+        data = t.data
+        # written so that a NaN fails it too (NaN compares false)
+        if data.size and not (float(data.min()) >= 0 and float(data.max()) <= 1):
+            raise ValueError(f"binary_cross_entropy: {name} must hold probabilities in [0, 1], "
+                             f"got values in [{float(data.min())}, {float(data.max())}]")
     loss = _loss.BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
@@ -584,6 +597,9 @@ def kl_div(input, target, reduction="mean", log_target=False):
         raise ValueError(f"kl_div: reduction must be 'mean', 'sum', 'none' or 'batchmean', got "
                          f"{reduction!r}")
     _same_shape(input, target, "kl_div")
+    if not log_target and target.data.size and float(target.data.min()) < 0:
+        raise ValueError(f"kl_div: target must hold probabilities (≥ 0), got a value "
+                         f"{float(target.data.min())}; pass log_target=True for log-probabilities")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -604,7 +620,7 @@ def info_nce(a, b, temperature=0.1, reduction="mean"):
     if a.ndim != 2 or a.shape != b.shape:
         raise ValueError(f"info_nce: a and b must be 2-D of the same shape, got {a.shape} and "
                          f"{b.shape}")
-    if temperature <= 0:
+    if not temperature > 0:  # NaN too
         raise ValueError(f"info_nce: temperature must be positive, got {temperature}")
     logits = normalize(a, dim=1) @ normalize(b, dim=1).T / float(temperature)
     labels = _t.arange(a.shape[0], dtype=np.int64, device=a.device)

@@ -1,0 +1,51 @@
+"""Bad input raises a ValueError/TypeError naming the value (it once passed silently or raised
+an unrelated ZeroDivisionError/IndexError)."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+F = mg.nn.functional
+NAN = float("nan")
+
+
+def _p():
+    return mg.tensor([[0.2, 0.8]], dtype=np.float64)
+
+
+def _image():
+    return mg.randn(1, 1, 4, 4)
+
+
+CASES = [
+    ("kl_div negative target", lambda: F.kl_div(_p().log(), mg.tensor([[-0.1, 1.1]])),
+     ValueError, r"target .* probabilities .*-0\.1"),
+    ("bce target above 1", lambda: F.binary_cross_entropy(_p(), mg.tensor([[1.5, 0.0]])),
+     ValueError, r"target .*\[0\.0, 1\.5\]"),
+    ("bce NaN input", lambda: F.binary_cross_entropy(mg.tensor([[NAN, 0.5]]),
+                                                     mg.tensor([[1.0, 0.0]])),
+     ValueError, "input .*nan"),
+    ("huber delta NaN", lambda: F.huber_loss(_p(), _p(), delta=NAN), ValueError, "delta .*nan"),
+    ("smooth_l1 beta NaN", lambda: F.smooth_l1_loss(_p(), _p(), beta=NAN), ValueError,
+     "beta .*nan"),
+    ("info_nce temperature NaN", lambda: F.info_nce(_p(), _p(), temperature=NAN), ValueError,
+     "temperature .*nan"),
+    ("avg_pool2d divisor 0", lambda: F.avg_pool2d(_image(), 2, divisor_override=0), ValueError,
+     "divisor_override .* 0"),
+    ("max_pool2d kernel 0", lambda: F.max_pool2d(_image(), 0), ValueError,
+     r"kernel_size \(0, 0\)"),
+    ("max_pool2d stride 0", lambda: F.max_pool2d(_image(), 2, stride=0), ValueError,
+     r"stride \(0, 0\)"),
+    ("avg_pool2d stride 0", lambda: F.avg_pool2d(_image(), 2, stride=0), ValueError,
+     r"stride \(0, 0\)"),
+    ("conv2d 3-D weight", lambda: F.conv2d(_image(), mg.randn(1, 3, 3)), ValueError,
+     r"\(1, 3, 3\)"),
+    ("cross_entropy 0-d input", lambda: F.cross_entropy(mg.tensor(1.0), mg.tensor(0)),
+     ValueError, "0-d"),
+]
+
+
+@pytest.mark.parametrize("name,call,error,message", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_named(name, call, error, message):
+    with pytest.raises(error, match=message):
+        call()
