@@ -25,7 +25,8 @@ import warnings
 
 import numpy as np
 
-from .autograd import Function, first_order_only, is_grad_enabled
+from .autograd import Function, is_grad_enabled
+from .ops.special import first_order_only
 from .backend import array_module, get_backend, reference
 from .tensor import Tensor, _is_array
 

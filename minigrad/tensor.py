@@ -17,7 +17,6 @@ import numbers
 
 import numpy as np
 
-from . import autograd
 from .backend import get_backend, normalize_device
 
 __all__ = [
@@ -273,19 +272,8 @@ class Tensor:
 
         ``gradient`` is required unless ``self`` is a scalar (one element).
         """
-        grads = autograd._make_grad_outputs((self,), None if gradient is None else [gradient])
-        if retain_graph is None:
-            retain_graph = create_graph
-        if inputs is not None:
-            inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-            gs = autograd.grad((self,), inputs, grads, retain_graph=retain_graph,
-                               create_graph=create_graph, allow_unused=True)
-            for t, g in zip(inputs, gs):
-                if g is not None:
-                    autograd._accumulate_into_grad(t, g, create_graph)
-            return
-        autograd.run_backward((self,), grads, retain_graph=retain_graph,
-                              create_graph=create_graph)
+        engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                        create_graph, inputs)
 
     def zero_(self):
         self.data[...] = 0
@@ -378,7 +366,7 @@ class Tensor:
         return getitem(self, index)
 
     def __setitem__(self, index, value):
-        if self.requires_grad and autograd.is_grad_enabled():
+        if self.requires_grad and grad_mode.is_grad_enabled():
             raise RuntimeError(
                 "in-place assignment into a tensor that requires grad would corrupt its "
                 "gradient; assign into .data, or do it under mg.no_grad()")
@@ -606,4 +594,6 @@ def eye(n, m=None, dtype=None, requires_grad=False, device="cpu"):
     return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-autograd.Tensor = Tensor
+# The autograd engine walks Tensors (it imports Tensor from this module) and Tensor.backward
+# calls it: imported at the bottom, once Tensor exists.
+from .autograd import engine, grad_mode  # noqa: E402

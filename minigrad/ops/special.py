@@ -1,0 +1,39 @@
+"""Special Functions: the guard for first-order-only gradients.
+
+    first_order_only(g, what, *depends_on)  g itself; differentiating it again raises
+                                            NonDifferentiableBackwardError naming ``what``
+"""
+from ..autograd import Function, NonDifferentiableBackwardError, is_grad_enabled
+
+__all__ = ["first_order_only"]
+
+
+# ---- gradients that are exact to first order only ---------------------------------------------
+
+class _FirstOrderOnly(Function):
+    """Identity forward; differentiating through it raises (see ``first_order_only``)."""
+
+    @staticmethod
+    def forward(ctx, x, what, *depends_on):
+        ctx.what = what
+        return x.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NonDifferentiableBackwardError(
+            f"{ctx.what}: its backward is exact to first order only, so a second derivative "
+            "through it would be a wrong number; minigrad refuses to differentiate it again")
+
+
+def first_order_only(gradient, what, *depends_on):
+    """Marks a gradient built by a backward as not differentiable again.
+
+    For a backward that holds something constant which truly depends on the input (singular
+    vectors in a spectral or nuclear norm): with ``create_graph=True`` its result is recorded
+    as depending on ``depends_on`` (the tensors it truly is a function of) through a node whose
+    backward raises ``NonDifferentiableBackwardError`` naming ``what``, instead of a silently
+    wrong (or silently zero) Hessian. Without ``create_graph`` it is the gradient unchanged.
+    """
+    if not is_grad_enabled():
+        return gradient
+    return _FirstOrderOnly.apply(gradient, what, *depends_on)
