@@ -19,10 +19,12 @@ from .ops import (abs, amax, amin, broadcast_to, clip, concatenate, exp, flatten
                   log_softmax, logsumexp, matmul, maximum, mean, minimum, permute, relu,
                   reshape, sigmoid, softmax, sqrt, squeeze, stack, sum, tanh, transpose,
                   unsqueeze, where)
-from .tensor import (Tensor, arange, as_tensor, bool_, empty, eye, float16, float32, float64,
-                     from_numpy, full, full_like, get_default_dtype, int32, int64, linspace,
-                     manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
-                     set_default_dtype, tensor, zeros, zeros_like)
+from .creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace,
+                       manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                       tensor, zeros, zeros_like)
+from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
+                     set_default_dtype)
+from .tensor import Tensor
 from . import constraints, penalties  # noqa: F401,E402  (penalties family)
 from .lipschitz import certified_radius, lipschitz_bound  # noqa: E402
 

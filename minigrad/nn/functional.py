@@ -6,7 +6,6 @@ kernels), cross_entropy (``ops/loss.py``: one log-softmax + NLL kernel forward a
 and erf for the exact GELU (a kernel; numpy has none). Argument names, defaults and reductions
 are torch's. Bad input raises a ValueError/TypeError naming the value.
 """
-from importlib import import_module
 import math
 import numbers
 
@@ -14,13 +13,12 @@ import numpy as np
 
 from .. import ops
 from ..autograd import Function
+from ..creation import arange, rand
 from ..ops import conv as _conv
 from ..ops.linalg import matmul_bt as _matmul_bt
 from ..ops import loss as _loss
 from ..ops import norm as _norm
 from ..tensor import Tensor
-
-_t = import_module("minigrad.tensor")  # the module; mg.tensor is the function
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout",
@@ -244,7 +242,7 @@ def dropout(input, p=0.5, training=True):
         return input
     if p == 1:
         return input * 0.0
-    keep = _t.rand(*input.shape, dtype=input.dtype, device=input.device).data >= p
+    keep = rand(*input.shape, dtype=input.dtype, device=input.device).data >= p
     mask = keep.astype(input.dtype) / input.dtype.type(1 - p)
     return input * _const(mask, input)
 
@@ -594,5 +592,5 @@ def info_nce(a, b, temperature=0.1, reduction="mean"):
     if temperature <= 0:
         raise ValueError(f"info_nce: temperature must be positive, got {temperature}")
     logits = normalize(a, dim=1) @ normalize(b, dim=1).T / float(temperature)
-    labels = _t.arange(a.shape[0], dtype=np.int64, device=a.device)
+    labels = arange(a.shape[0], dtype=np.int64, device=a.device)
     return cross_entropy(logits, labels, reduction=reduction)
