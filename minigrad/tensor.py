@@ -1,5 +1,8 @@
 """Tensor: an n-dimensional array on a device, with the recorded history needed to differentiate.
 
+Every method a Tensor has is written in the class below; each differentiable one is a short
+call into ``minigrad/ops/``, where the operation's forward and backward sit side by side.
+
 The rules a user relies on (the same as torch's, except where marked):
 
 * ``tensor(data)``: Python floats become the default dtype (float32, see
@@ -154,8 +157,7 @@ class Tensor:
         return Tensor._wrap(self.data, self._device)
 
     def clone(self):
-        from .ops.elementwise import Clone
-        return Clone.apply(self)
+        return ops.Clone.apply(self)
 
     def to(self, *args, dtype=None, device=None):
         """``.to(device)``, ``.to(dtype)`` or both; differentiable, like torch."""
@@ -168,11 +170,9 @@ class Tensor:
                 raise TypeError(f"to() got {a!r}, which is neither a device nor a dtype")
         out = self
         if dtype is not None and np.dtype(dtype) != self.dtype:
-            from .ops.elementwise import Cast
-            out = Cast.apply(out, np.dtype(dtype))
+            out = ops.Cast.apply(out, np.dtype(dtype))
         if device is not None and normalize_device(device) != self._device:
-            from .ops.shape import ToDevice
-            out = ToDevice.apply(out, normalize_device(device))
+            out = ops.ToDevice.apply(out, normalize_device(device))
         return out
 
     def cpu(self):
@@ -227,7 +227,7 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
-    # ---- autograd -----------------------------------------------------------------------
+    # ---- autograd (minigrad/autograd/engine.py) -------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulates d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
@@ -240,55 +240,55 @@ class Tensor:
         self.data[...] = 0
         return self
 
-    # ---- operators (the Functions live in minigrad/ops/) -----------------------------------
+    # ---- arithmetic operators (ops/elementwise.py, ops/linalg.py) ---------------------------
     def __add__(self, other):
-        return _ops().Add.apply(*_binary(self, other, "+"))
+        return ops.Add.apply(*_binary(self, other, "+"))
 
     def __radd__(self, other):
-        return _ops().Add.apply(*_binary(other, self, "+"))
+        return ops.Add.apply(*_binary(other, self, "+"))
 
     def __sub__(self, other):
-        return _ops().Sub.apply(*_binary(self, other, "-"))
+        return ops.Sub.apply(*_binary(self, other, "-"))
 
     def __rsub__(self, other):
-        return _ops().Sub.apply(*_binary(other, self, "-"))
+        return ops.Sub.apply(*_binary(other, self, "-"))
 
     def __mul__(self, other):
-        return _ops().Mul.apply(*_binary(self, other, "*"))
+        return ops.Mul.apply(*_binary(self, other, "*"))
 
     def __rmul__(self, other):
-        return _ops().Mul.apply(*_binary(other, self, "*"))
+        return ops.Mul.apply(*_binary(other, self, "*"))
 
     def __truediv__(self, other):
-        return _ops().Div.apply(*_binary(self, other, "/"))
+        return ops.Div.apply(*_binary(self, other, "/"))
 
     def __rtruediv__(self, other):
-        return _ops().Div.apply(*_binary(other, self, "/"))
+        return ops.Div.apply(*_binary(other, self, "/"))
 
     def __pow__(self, exponent):
         if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
-            return _ops().PowScalar.apply(self, float(exponent))
-        return _ops().Pow.apply(*_binary(self, exponent, "**"))
+            return ops.PowScalar.apply(self, float(exponent))
+        return ops.Pow.apply(*_binary(self, exponent, "**"))
 
     def __rpow__(self, base):
-        return _ops().Pow.apply(*_binary(base, self, "**"))
+        return ops.Pow.apply(*_binary(base, self, "**"))
 
     def __neg__(self):
-        return _ops().Neg.apply(self)
+        return ops.Neg.apply(self)
 
     def __pos__(self):
         return self
 
     def __matmul__(self, other):
-        return _ops().matmul(self, other)
+        return ops.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _ops().matmul(other, self)
+        return ops.matmul(other, self)
 
     def __abs__(self):
-        return self.abs()
+        return ops.abs(self)
 
-    # comparisons give bool tensors and carry no gradient
+    # ---- comparisons and logic: bool tensors, no gradient ---------------------------------
     def _compare(self, other, op):
         a, b = _binary(self, other, op)
         return Tensor._wrap(getattr(a.data, _COMPARE[op])(b.data), self._device)
@@ -322,34 +322,134 @@ class Tensor:
     def __or__(self, other):
         return Tensor._wrap(self.data | _as_operand(other, self).data, self._device)
 
+    # ---- indexing (ops/shape.py) ----------------------------------------------------------
     def __getitem__(self, index):
-        from .ops.shape import getitem
-        return getitem(self, index)
+        return ops.getitem(self, index)
 
     def __setitem__(self, index, value):
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(
-                "in-place assignment into a tensor that requires grad would corrupt its "
-                "gradient; assign into .data, or do it under mg.no_grad()")
-        from .ops.shape import _normalize_index
-        v = value.data if isinstance(value, Tensor) else value
-        self.data[_normalize_index(index)] = v
+        ops.setitem(self, index, value)
 
+    # ---- elementwise functions (ops/elementwise.py) ---------------------------------------
+    def exp(self):
+        return ops.exp(self)
+
+    def log(self):
+        return ops.log(self)
+
+    def sqrt(self):
+        return ops.sqrt(self)
+
+    def abs(self):
+        return ops.abs(self)
+
+    def relu(self):
+        return ops.relu(self)
+
+    def sigmoid(self):
+        return ops.sigmoid(self)
+
+    def tanh(self):
+        return ops.tanh(self)
+
+    def clip(self, min=None, max=None):  # noqa: A002
+        """Limits the values to [min, max] (either may be None), as torch.clamp."""
+        return ops.clip(self, min, max)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        return ops.clip(self, min, max)
+
+    def maximum(self, b):
+        return ops.maximum(self, b)
+
+    def minimum(self, b):
+        return ops.minimum(self, b)
+
+    # ---- reductions (ops/reduce.py); torch's dim= and keepdim= are accepted too -------------
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.sum(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.mean(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        """Largest value over ``axis`` (values only; use argmax for the indices)."""
+        return ops.amax(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.amin(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    amax = max
+    amin = min
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.argmax(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.argmin(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def softmax(self, axis=-1, *, dim=None):
+        return ops.softmax(self, _axis_kw(axis, dim) if dim is not None else axis)
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        return ops.log_softmax(self, dim if dim is not None else axis)
+
+    def logsumexp(self, axis=-1, keepdims=False, *, dim=None, keepdim=False):
+        return ops.logsumexp(self, dim if dim is not None else axis, _keep_kw(keepdims, keepdim))
+
+    # ---- shape (ops/shape.py) -------------------------------------------------------------
+    def reshape(self, *shape):
+        return ops.reshape(self, *shape)
+
+    view = reshape
+
+    def permute(self, *axes):
+        return ops.permute(self, *axes)
+
+    def transpose(self, dim0=None, dim1=None):
+        """Swaps two axes (torch); with no arguments reverses all axes (numpy)."""
+        if dim0 is None and dim1 is None:
+            return ops.permute(self, tuple(reversed(range(self.ndim))))
+        return ops.transpose(self, dim0, dim1)
+
+    @property
+    def T(self):
+        """All axes reversed."""
+        return ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        """The last two axes swapped (a batch of matrices transposed)."""
+        return ops.transpose(self, -1, -2)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, axis=None):
+        return ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis):
+        return ops.unsqueeze(self, axis)
+
+    def broadcast_to(self, shape):
+        return ops.broadcast_to(self, shape)
+
+    def expand(self, *shape):
+        return ops.broadcast_to(self, _shape_arg(shape))
+
+    def sum_to_shape(self, shape):
+        return ops.sum_to_shape(self, shape)
+
+    # ---- linear algebra (ops/linalg.py) ---------------------------------------------------
+    def matmul(self, b):
+        return ops.matmul(self, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers of the methods above: operands of binary ops, argument spellings, new arrays
+# ---------------------------------------------------------------------------------------------
 
 _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__",
             "!=": "__ne__"}
-
-
-_ops_package = None
-
-
-def _ops():
-    """minigrad.ops, imported on first use (it imports this module)."""
-    global _ops_package
-    if _ops_package is None:
-        from . import ops
-        _ops_package = ops
-    return _ops_package
 
 
 def _as_operand(x, like):
@@ -402,6 +502,24 @@ def _binary(a, b, op, broadcast=True):
     return a, b
 
 
+def _axis_kw(axis, dim):
+    """The axis of a reduction, given as numpy's ``axis`` or torch's ``dim`` (not both)."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give axis or dim, not both")
+        return dim
+    return axis
+
+
+def _keep_kw(keepdims, keepdim):
+    return bool(keepdims or keepdim)
+
+
+def _shape_arg(shape):
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
 def _array_from(data, dtype, device):
     """A new array holding a copy of ``data`` (list, number, numpy/cupy array or Tensor) on
     ``device`` (a normalised device name), in ``dtype`` or by the rules of the module docstring.
@@ -451,6 +569,8 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# The autograd engine walks Tensors (it imports Tensor from this module) and Tensor.backward
-# calls it: imported at the bottom, once Tensor exists.
-from .autograd import engine, grad_mode  # noqa: E402
+# The package's one import cycle, closed here: the ops build Tensors and the engine walks them
+# (both import Tensor from this module), and the Tensor methods above call them. They are
+# imported at the bottom, once Tensor exists; minigrad/__init__ imports this module first.
+from . import ops  # noqa: E402
+from .autograd import engine  # noqa: E402

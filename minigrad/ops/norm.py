@@ -7,7 +7,7 @@
 Written with Tensor ops rather than a fused kernel: the backward of the standardisation
 (dx = (g − mean(g) − x̂·mean(g·x̂)) / σ) then needs no code of its own and stays differentiable.
 """
-from .. import ops
+from .elementwise import maximum
 
 
 def standardize(x, axes, eps):
@@ -21,4 +21,4 @@ def standardize(x, axes, eps):
 def l2_normalize(x, axis, eps):
     """x / max(‖x‖₂ along axis, eps)  (the max is torch's clamp_min(eps) on the norm)"""
     norm = (x * x).sum(axis=axis, keepdims=True).sqrt()
-    return x / ops.maximum(norm, eps)
+    return x / maximum(norm, eps)
