@@ -3,8 +3,8 @@
 Everything here is a composition of minigrad ops (so gradcheck and gradgradcheck hold by
 construction) except three fused pieces: conv2d's patches (``ops/conv.py``: im2col/col2im
 kernels), cross_entropy (``ops/loss.py``: one log-softmax + NLL kernel forward and backward),
-and erf for the exact GELU (a kernel; numpy has none). Argument names, defaults and reductions
-are torch's. Bad input raises a ValueError/TypeError naming the value.
+and erf for the exact GELU (``ops/special.py``: a kernel; numpy has none). Argument names,
+defaults and reductions are torch's. Bad input raises a ValueError/TypeError naming the value.
 """
 import math
 import numbers
@@ -12,12 +12,12 @@ import numbers
 import numpy as np
 
 from .. import ops
-from ..autograd import Function
 from ..creation import arange, rand
 from ..ops import conv as _conv
 from ..ops.linalg import matmul_bt as _matmul_bt
 from ..ops import loss as _loss
 from ..ops import norm as _norm
+from ..ops.special import Erf
 from ..tensor import Tensor
 
 __all__ = [
@@ -319,24 +319,8 @@ def softplus(input, beta=1.0, threshold=20.0):
     return ops.where(z > float(threshold), input, sp / float(beta))
 
 
-class Erf(Function):
-    """y = erf(x) = (2/√π)∫₀ˣ exp(−t²)dt      dy/dx = (2/√π)·exp(−x²)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        backend = x.backend
-        a = x.data if x.data.flags.c_contiguous else backend.xp.ascontiguousarray(x.data)
-        out = backend.xp.empty_like(a)
-        backend.erf_forward(a, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x = ctx.inputs[0]
-        return grad * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi))
-
-
 def erf(input):
+    """erf(x) = (2/√π)∫₀ˣ exp(−t²)dt (the Function, a kernel, is ops/special.py's Erf)."""
     return Erf.apply(_tensor(input, "erf: input"))
 
 

@@ -9,7 +9,7 @@
     conv.py          im2col / col2im (conv2d and pooling are one GEMM over them)
     loss.py          the cross-entropy rows (log-softmax + NLL, one fused kernel each way)
     norm.py          batch / layer standardisation and L2 normalisation (compositions of ops)
-    special.py       first_order_only (a gradient that must not be differentiated again)
+    special.py       erf; first_order_only (a gradient that must not be differentiated again)
 
 Each op is a ``Function`` (minigrad/autograd/function.py) whose docstring states its
 derivative, its backward right under its forward. The Tensor methods (minigrad/tensor.py) and
@@ -29,7 +29,7 @@ from .shape import (BroadcastTo, Concatenate, GetItem, IndexAdd, Permute,  # noq
                     Reshape, SumToShape, ToDevice, broadcast_to, concatenate, flatten, getitem,
                     permute, reshape, setitem, squeeze, stack, sum_to_shape, transpose,
                     unsqueeze)
-from .special import first_order_only  # noqa: F401
+from .special import Erf, first_order_only  # noqa: F401
 
 __all__ = [
     "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "clip", "maximum", "minimum",

@@ -1,11 +1,31 @@
-"""Special Functions: the guard for first-order-only gradients.
+"""Special Functions: erf (a kernel: numpy has none), and the guard for first-order-only gradients.
 
+    erf(x) = (2/√π)∫₀ˣ exp(−t²)dt          d erf/dx = (2/√π)·exp(−x²)     (the exact GELU's Φ)
     first_order_only(g, what, *depends_on)  g itself; differentiating it again raises
                                             NonDifferentiableBackwardError naming ``what``
 """
+import math
+
 from ..autograd import Function, NonDifferentiableBackwardError, is_grad_enabled
 
-__all__ = ["first_order_only"]
+__all__ = ["Erf", "first_order_only"]
+
+
+class Erf(Function):
+    """y = erf(x) = (2/√π)∫₀ˣ exp(−t²)dt      dy/dx = (2/√π)·exp(−x²)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        backend = x.backend
+        a = x.data if x.data.flags.c_contiguous else backend.xp.ascontiguousarray(x.data)
+        out = backend.xp.empty_like(a)
+        backend.erf_forward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.inputs[0]
+        return grad * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi))
 
 
 # ---- gradients that are exact to first order only ---------------------------------------------
