@@ -408,7 +408,7 @@ class Tensor:
     def transpose(self, dim0=None, dim1=None):
         """Swaps two axes (torch); with no arguments reverses all axes (numpy)."""
         if dim0 is None and dim1 is None:
-            return ops.permute(self, tuple(reversed(range(self.ndim))))
+            return self.T
         return ops.transpose(self, dim0, dim1)
 
     @property
