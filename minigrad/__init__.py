@@ -8,7 +8,8 @@ The public API, re-exported here, follows torch's names and meanings::
     y.backward()
     x.grad
 """
-from . import ops  # noqa: F401  (binds the Tensor methods)
+from .tensor import Tensor  # first: tensor.py closes the package's one import cycle (with ops)
+from . import ops  # noqa: F401
 from . import optim  # noqa: F401
 from . import nn  # noqa: F401,E402  (nn family)
 from .autograd import (Function, NonDifferentiableBackwardError, enable_grad, grad,
@@ -19,10 +20,11 @@ from .ops import (abs, amax, amin, broadcast_to, clip, concatenate, exp, flatten
                   log_softmax, logsumexp, matmul, maximum, mean, minimum, permute, relu,
                   reshape, sigmoid, softmax, sqrt, squeeze, stack, sum, tanh, transpose,
                   unsqueeze, where)
-from .tensor import (Tensor, arange, as_tensor, bool_, empty, eye, float16, float32, float64,
-                     from_numpy, full, full_like, get_default_dtype, int32, int64, linspace,
-                     manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
-                     set_default_dtype, tensor, zeros, zeros_like)
+from .creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace,
+                       manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                       tensor, zeros, zeros_like)
+from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
+                     set_default_dtype)
 from . import constraints, penalties  # noqa: F401,E402  (penalties family)
 from .lipschitz import certified_radius, lipschitz_bound  # noqa: E402
 

@@ -1,5 +1,8 @@
 """Tensor: an n-dimensional array on a device, with the recorded history needed to differentiate.
 
+Every method a Tensor has is written in the class below; each differentiable one is a short
+call into ``minigrad/ops/``, where the operation's forward and backward sit side by side.
+
 The rules a user relies on (the same as torch's, except where marked):
 
 * ``tensor(data)``: Python floats become the default dtype (float32, see
@@ -17,50 +20,10 @@ import numbers
 
 import numpy as np
 
-from . import autograd
 from .backend import get_backend, normalize_device
+from .dtypes import bool_, float32, float64, get_default_dtype, int64
 
-__all__ = [
-    "Tensor", "tensor", "as_tensor", "from_numpy", "set_default_dtype", "get_default_dtype",
-    "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "randn", "rand",
-    "randint", "randn_like", "rand_like", "arange", "linspace", "eye", "manual_seed",
-    "float16", "float32", "float64", "int32", "int64", "bool_",
-]
-
-float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
-int32, int64, bool_ = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_)
-
-_default_dtype = float32
-
-
-def set_default_dtype(dtype):
-    """Dtype of tensors made from Python floats and of the creation functions (float32 or float64)."""
-    global _default_dtype
-    dt = np.dtype(dtype)
-    if dt not in (float32, float64):
-        raise TypeError(f"default dtype must be float32 or float64, got {dt}")
-    _default_dtype = dt
-
-
-def get_default_dtype():
-    return _default_dtype
-
-
-_generator = np.random.default_rng(0)
-
-
-def manual_seed(seed):
-    """Seeds minigrad's random generator (randn, rand, randint, dropout, init)."""
-    global _generator
-    if not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    _generator = np.random.default_rng(int(seed))
-    return _generator
-
-
-def _rng():
-    return _generator
-
+__all__ = ["Tensor"]
 
 _new_object = object.__new__
 
@@ -77,8 +40,8 @@ class Tensor:
     __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
-        t = tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
-        self._init(t.data, t._device, requires_grad)
+        device = normalize_device(device)
+        self._init(_array_from(data, dtype, device), device, requires_grad)
 
     def _init(self, data, device, requires_grad=False):
         self.data = data
@@ -194,8 +157,7 @@ class Tensor:
         return Tensor._wrap(self.data, self._device)
 
     def clone(self):
-        from .ops.elementwise import Clone
-        return Clone.apply(self)
+        return ops.Clone.apply(self)
 
     def to(self, *args, dtype=None, device=None):
         """``.to(device)``, ``.to(dtype)`` or both; differentiable, like torch."""
@@ -208,11 +170,9 @@ class Tensor:
                 raise TypeError(f"to() got {a!r}, which is neither a device nor a dtype")
         out = self
         if dtype is not None and np.dtype(dtype) != self.dtype:
-            from .ops.elementwise import Cast
-            out = Cast.apply(out, np.dtype(dtype))
+            out = ops.Cast.apply(out, np.dtype(dtype))
         if device is not None and normalize_device(device) != self._device:
-            from .ops.shape import ToDevice
-            out = ToDevice.apply(out, normalize_device(device))
+            out = ops.ToDevice.apply(out, normalize_device(device))
         return out
 
     def cpu(self):
@@ -254,7 +214,7 @@ class Tensor:
         body = np.array2string(self.numpy(), separator=", ", precision=4,
                                prefix="tensor(")
         extras = []
-        if self.dtype not in (_default_dtype, int64, bool_):
+        if self.dtype not in (get_default_dtype(), int64, bool_):
             extras.append(f"dtype={self.dtype}")
         if self._device != "cpu":
             extras.append(f"device='{self._device}'")
@@ -267,79 +227,68 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
-    # ---- autograd -----------------------------------------------------------------------
+    # ---- autograd (minigrad/autograd/engine.py) -------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulates d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``gradient`` is required unless ``self`` is a scalar (one element).
         """
-        grads = autograd._make_grad_outputs((self,), None if gradient is None else [gradient])
-        if retain_graph is None:
-            retain_graph = create_graph
-        if inputs is not None:
-            inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-            gs = autograd.grad((self,), inputs, grads, retain_graph=retain_graph,
-                               create_graph=create_graph, allow_unused=True)
-            for t, g in zip(inputs, gs):
-                if g is not None:
-                    autograd._accumulate_into_grad(t, g, create_graph)
-            return
-        autograd.run_backward((self,), grads, retain_graph=retain_graph,
-                              create_graph=create_graph)
+        engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                        create_graph, inputs)
 
     def zero_(self):
         self.data[...] = 0
         return self
 
-    # ---- operators (the Functions live in minigrad/ops/) -----------------------------------
+    # ---- arithmetic operators (ops/elementwise.py, ops/linalg.py) ---------------------------
     def __add__(self, other):
-        return _ops().Add.apply(*_binary(self, other, "+"))
+        return ops.Add.apply(*_binary(self, other, "+"))
 
     def __radd__(self, other):
-        return _ops().Add.apply(*_binary(other, self, "+"))
+        return ops.Add.apply(*_binary(other, self, "+"))
 
     def __sub__(self, other):
-        return _ops().Sub.apply(*_binary(self, other, "-"))
+        return ops.Sub.apply(*_binary(self, other, "-"))
 
     def __rsub__(self, other):
-        return _ops().Sub.apply(*_binary(other, self, "-"))
+        return ops.Sub.apply(*_binary(other, self, "-"))
 
     def __mul__(self, other):
-        return _ops().Mul.apply(*_binary(self, other, "*"))
+        return ops.Mul.apply(*_binary(self, other, "*"))
 
     def __rmul__(self, other):
-        return _ops().Mul.apply(*_binary(other, self, "*"))
+        return ops.Mul.apply(*_binary(other, self, "*"))
 
     def __truediv__(self, other):
-        return _ops().Div.apply(*_binary(self, other, "/"))
+        return ops.Div.apply(*_binary(self, other, "/"))
 
     def __rtruediv__(self, other):
-        return _ops().Div.apply(*_binary(other, self, "/"))
+        return ops.Div.apply(*_binary(other, self, "/"))
 
     def __pow__(self, exponent):
         if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
-            return _ops().PowScalar.apply(self, float(exponent))
-        return _ops().Pow.apply(*_binary(self, exponent, "**"))
+            return ops.PowScalar.apply(self, float(exponent))
+        return ops.Pow.apply(*_binary(self, exponent, "**"))
 
     def __rpow__(self, base):
-        return _ops().Pow.apply(*_binary(base, self, "**"))
+        return ops.Pow.apply(*_binary(base, self, "**"))
 
     def __neg__(self):
-        return _ops().Neg.apply(self)
+        return ops.Neg.apply(self)
 
     def __pos__(self):
         return self
 
     def __matmul__(self, other):
-        return _ops().matmul(self, other)
+        return ops.matmul(self, other)
 
     def __rmatmul__(self, other):
-        return _ops().matmul(other, self)
+        return ops.matmul(other, self)
 
     def __abs__(self):
-        return self.abs()
+        return ops.abs(self)
 
-    # comparisons give bool tensors and carry no gradient
+    # ---- comparisons and logic: bool tensors, no gradient ---------------------------------
     def _compare(self, other, op):
         a, b = _binary(self, other, op)
         return Tensor._wrap(getattr(a.data, _COMPARE[op])(b.data), self._device)
@@ -373,34 +322,134 @@ class Tensor:
     def __or__(self, other):
         return Tensor._wrap(self.data | _as_operand(other, self).data, self._device)
 
+    # ---- indexing (ops/shape.py) ----------------------------------------------------------
     def __getitem__(self, index):
-        from .ops.shape import getitem
-        return getitem(self, index)
+        return ops.getitem(self, index)
 
     def __setitem__(self, index, value):
-        if self.requires_grad and autograd.is_grad_enabled():
-            raise RuntimeError(
-                "in-place assignment into a tensor that requires grad would corrupt its "
-                "gradient; assign into .data, or do it under mg.no_grad()")
-        from .ops.shape import _normalize_index
-        v = value.data if isinstance(value, Tensor) else value
-        self.data[_normalize_index(index)] = v
+        ops.setitem(self, index, value)
 
+    # ---- elementwise functions (ops/elementwise.py) ---------------------------------------
+    def exp(self):
+        return ops.exp(self)
+
+    def log(self):
+        return ops.log(self)
+
+    def sqrt(self):
+        return ops.sqrt(self)
+
+    def abs(self):
+        return ops.abs(self)
+
+    def relu(self):
+        return ops.relu(self)
+
+    def sigmoid(self):
+        return ops.sigmoid(self)
+
+    def tanh(self):
+        return ops.tanh(self)
+
+    def clip(self, min=None, max=None):  # noqa: A002
+        """Limits the values to [min, max] (either may be None), as torch.clamp."""
+        return ops.clip(self, min, max)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        return ops.clip(self, min, max)
+
+    def maximum(self, b):
+        return ops.maximum(self, b)
+
+    def minimum(self, b):
+        return ops.minimum(self, b)
+
+    # ---- reductions (ops/reduce.py); torch's dim= and keepdim= are accepted too -------------
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.sum(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.mean(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        """Largest value over ``axis`` (values only; use argmax for the indices)."""
+        return ops.amax(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.amin(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    amax = max
+    amin = min
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.argmax(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+        return ops.argmin(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def softmax(self, axis=-1, *, dim=None):
+        return ops.softmax(self, _axis_kw(axis, dim) if dim is not None else axis)
+
+    def log_softmax(self, axis=-1, *, dim=None):
+        return ops.log_softmax(self, dim if dim is not None else axis)
+
+    def logsumexp(self, axis=-1, keepdims=False, *, dim=None, keepdim=False):
+        return ops.logsumexp(self, dim if dim is not None else axis, _keep_kw(keepdims, keepdim))
+
+    # ---- shape (ops/shape.py) -------------------------------------------------------------
+    def reshape(self, *shape):
+        return ops.reshape(self, *shape)
+
+    view = reshape
+
+    def permute(self, *axes):
+        return ops.permute(self, *axes)
+
+    def transpose(self, dim0=None, dim1=None):
+        """Swaps two axes (torch); with no arguments reverses all axes (numpy)."""
+        if dim0 is None and dim1 is None:
+            return self.T
+        return ops.transpose(self, dim0, dim1)
+
+    @property
+    def T(self):
+        """All axes reversed."""
+        return ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        """The last two axes swapped (a batch of matrices transposed)."""
+        return ops.transpose(self, -1, -2)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, axis=None):
+        return ops.squeeze(self, axis)
+
+    def unsqueeze(self, axis):
+        return ops.unsqueeze(self, axis)
+
+    def broadcast_to(self, shape):
+        return ops.broadcast_to(self, shape)
+
+    def expand(self, *shape):
+        return ops.broadcast_to(self, _shape_arg(shape))
+
+    def sum_to_shape(self, shape):
+        return ops.sum_to_shape(self, shape)
+
+    # ---- linear algebra (ops/linalg.py) ---------------------------------------------------
+    def matmul(self, b):
+        return ops.matmul(self, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers of the methods above: operands of binary ops, argument spellings, new arrays
+# ---------------------------------------------------------------------------------------------
 
 _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": "__eq__",
             "!=": "__ne__"}
-
-
-_ops_package = None
-
-
-def _ops():
-    """minigrad.ops, imported on first use (it imports this module)."""
-    global _ops_package
-    if _ops_package is None:
-        from . import ops
-        _ops_package = ops
-    return _ops_package
 
 
 def _as_operand(x, like):
@@ -417,10 +466,10 @@ def _as_operand(x, like):
         elif isinstance(x, numbers.Integral):
             dt = like.dtype if like.dtype.kind in "fciu" else int64
         else:
-            dt = like.dtype if like.dtype.kind in "fc" else _default_dtype
+            dt = like.dtype if like.dtype.kind in "fc" else get_default_dtype()
         return Tensor._wrap(like.backend.xp.asarray(x, dtype=dt), like.device)
     if _is_array(x) or isinstance(x, (list, tuple)):
-        return tensor(x, device=like.device)
+        return Tensor._wrap(_array_from(x, None, like.device), like.device)
     raise TypeError(f"unsupported operand of type {type(x).__name__} for a Tensor operation")
 
 
@@ -453,13 +502,30 @@ def _binary(a, b, op, broadcast=True):
     return a, b
 
 
-# ---------------------------------------------------------------------------------------------
-# Creation
-# ---------------------------------------------------------------------------------------------
+def _axis_kw(axis, dim):
+    """The axis of a reduction, given as numpy's ``axis`` or torch's ``dim`` (not both)."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give axis or dim, not both")
+        return dim
+    return axis
 
-def tensor(data, dtype=None, requires_grad=False, device="cpu"):
-    """A new tensor holding a copy of ``data`` (list, number, numpy/cupy array or Tensor)."""
-    device = normalize_device(device)
+
+def _keep_kw(keepdims, keepdim):
+    return bool(keepdims or keepdim)
+
+
+def _shape_arg(shape):
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def _array_from(data, dtype, device):
+    """A new array holding a copy of ``data`` (list, number, numpy/cupy array or Tensor) on
+    ``device`` (a normalised device name), in ``dtype`` or by the rules of the module docstring.
+
+    ``Tensor(data)`` and ``mg.tensor(data)`` both make their array here.
+    """
     if isinstance(data, Tensor):
         data = data.data
     backend = get_backend(device)
@@ -473,137 +539,20 @@ def tensor(data, dtype=None, requires_grad=False, device="cpu"):
                             "non-numeric or ragged values")
         src_dtype = arr.dtype
         if src_dtype.kind == "f" and dtype is None:
-            src_dtype = _default_dtype  # Python floats follow the default dtype, as torch
+            src_dtype = get_default_dtype()  # Python floats follow the default dtype, as torch
         elif src_dtype.kind in "iu" and dtype is None:
             src_dtype = int64
     target = np.dtype(dtype) if dtype is not None else src_dtype
     if target.kind not in "fiub":
         raise TypeError(f"unsupported dtype {target}")
     if isinstance(arr, np.ndarray):
-        arr = backend.asarray(np.array(arr, dtype=target, copy=True), target)
-    else:  # a cupy array
-        arr = backend.asarray(backend.to_numpy(arr) if device == "cpu" else arr.astype(target, copy=True), target)
-    t = Tensor._wrap(arr, device)
-    if requires_grad:
-        t.requires_grad = True
-    return t
+        return backend.asarray(np.array(arr, dtype=target, copy=True), target)
+    # a cupy array
+    return backend.asarray(backend.to_numpy(arr) if device == "cpu" else arr.astype(target, copy=True), target)
 
 
-def as_tensor(data, dtype=None, device="cpu"):
-    """Like ``tensor`` but shares memory with a numpy array of the right dtype and device."""
-    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
-        return data
-    if isinstance(data, np.ndarray) and normalize_device(device) == "cpu" and \
-            (dtype is None or data.dtype == np.dtype(dtype)):
-        return Tensor._wrap(data, "cpu")
-    return tensor(data, dtype=dtype, device=device)
-
-
-def from_numpy(array):
-    """A tensor sharing memory with ``array`` (as torch.from_numpy)."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
-    return Tensor._wrap(array, "cpu")
-
-
-def _shape_args(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    for s in shape:
-        if not isinstance(s, numbers.Integral) or s < 0:
-            raise ValueError(f"shape entries must be non-negative integers, got {shape}")
-    return tuple(int(s) for s in shape)
-
-
-def _float_dtype(dtype):
-    return _default_dtype if dtype is None else np.dtype(dtype)
-
-
-def _new(array_np, requires_grad, device):
-    device = normalize_device(device)
-    t = Tensor._wrap(get_backend(device).asarray(array_np, array_np.dtype), device)
-    if requires_grad:
-        t.requires_grad = True
-    return t
-
-
-def zeros(*shape, dtype=None, requires_grad=False, device="cpu"):
-    return full(_shape_args(shape), 0, dtype=dtype, requires_grad=requires_grad, device=device)
-
-
-def ones(*shape, dtype=None, requires_grad=False, device="cpu"):
-    return full(_shape_args(shape), 1, dtype=dtype, requires_grad=requires_grad, device=device)
-
-
-def empty(*shape, dtype=None, requires_grad=False, device="cpu"):
-    return zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=device)
-
-
-def full(shape, fill_value, dtype=None, requires_grad=False, device="cpu"):
-    shape = _shape_args((shape,) if isinstance(shape, numbers.Integral) else tuple(shape))
-    device = normalize_device(device)
-    xp = get_backend(device).xp
-    t = Tensor._wrap(xp.full(shape, fill_value, dtype=_float_dtype(dtype)), device)
-    if requires_grad:
-        t.requires_grad = True
-    return t
-
-
-def zeros_like(t, dtype=None, requires_grad=False):
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
-
-
-def ones_like(t, dtype=None, requires_grad=False):
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
-
-
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad,
-                device=t.device)
-
-
-def randn(*shape, dtype=None, requires_grad=False, device="cpu"):
-    """Standard normal samples. Drawn on the host from minigrad's generator, so the same seed
-    gives the same numbers on every device."""
-    a = _generator.standard_normal(_shape_args(shape)).astype(_float_dtype(dtype))
-    return _new(a, requires_grad, device)
-
-
-def rand(*shape, dtype=None, requires_grad=False, device="cpu"):
-    """Uniform samples on [0, 1)."""
-    a = _generator.random(_shape_args(shape)).astype(_float_dtype(dtype))
-    return _new(a, requires_grad, device)
-
-
-def randint(low, high, size, dtype=int64, device="cpu"):
-    size = _shape_args((size,) if isinstance(size, numbers.Integral) else tuple(size))
-    return _new(_generator.integers(low, high, size).astype(dtype), False, device)
-
-
-def randn_like(t, dtype=None, requires_grad=False):
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
-
-
-def rand_like(t, dtype=None, requires_grad=False):
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
-
-
-def arange(start, end=None, step=1, dtype=None, requires_grad=False, device="cpu"):
-    """Like torch.arange: integers give int64, any float argument gives the default dtype."""
-    if end is None:
-        start, end = 0, start
-    if dtype is None:
-        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-        dtype = int64 if is_int else _default_dtype
-    return _new(np.arange(start, end, step).astype(dtype), requires_grad, device)
-
-
-def linspace(start, end, steps, dtype=None, requires_grad=False, device="cpu"):
-    return _new(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad, device)
-
-
-def eye(n, m=None, dtype=None, requires_grad=False, device="cpu"):
-    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
-
-
-autograd.Tensor = Tensor
+# The package's one import cycle, closed here: the ops build Tensors and the engine walks them
+# (both import Tensor from this module), and the Tensor methods above call them. They are
+# imported at the bottom, once Tensor exists; minigrad/__init__ imports this module first.
+from . import ops  # noqa: E402
+from .autograd import engine  # noqa: E402

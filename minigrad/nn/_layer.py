@@ -1,15 +1,14 @@
 """What Linear, Conv2d and Embedding share: creating parameters, and the penalty/constraint hooks."""
-from importlib import import_module
 import numpy as np
 
+from ..creation import zeros
+from ..dtypes import get_default_dtype
 from .module import Parameter
-
-_t = import_module("minigrad.tensor")  # the module; mg.tensor is the function
 
 
 def new_parameter(shape, dtype, device):
-    dtype = _t.get_default_dtype() if dtype is None else np.dtype(dtype)
-    return Parameter(_t.zeros(*shape, dtype=dtype, device=device))
+    dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+    return Parameter(zeros(*shape, dtype=dtype, device=device))
 
 
 def set_hooks(layer, weight_penalty, bias_penalty, activity_penalty, weight_constraint,

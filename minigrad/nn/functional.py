@@ -3,24 +3,22 @@
 Everything here is a composition of minigrad ops (so gradcheck and gradgradcheck hold by
 construction) except three fused pieces: conv2d's patches (``ops/conv.py``: im2col/col2im
 kernels), cross_entropy (``ops/loss.py``: one log-softmax + NLL kernel forward and backward),
-and erf for the exact GELU (a kernel; numpy has none). Argument names, defaults and reductions
-are torch's. Bad input raises a ValueError/TypeError naming the value.
+and erf for the exact GELU (``ops/special.py``: a kernel; numpy has none). Argument names,
+defaults and reductions are torch's. Bad input raises a ValueError/TypeError naming the value.
 """
-from importlib import import_module
 import math
 import numbers
 
 import numpy as np
 
 from .. import ops
-from ..autograd import Function
+from ..creation import arange, rand
 from ..ops import conv as _conv
 from ..ops.linalg import matmul_bt as _matmul_bt
 from ..ops import loss as _loss
 from ..ops import norm as _norm
+from ..ops.special import Erf
 from ..tensor import Tensor
-
-_t = import_module("minigrad.tensor")  # the module; mg.tensor is the function
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout",
@@ -258,7 +256,7 @@ def dropout(input, p=0.5, training=True):
         return input
     if p == 1:
         return input * 0.0
-    keep = _t.rand(*input.shape, dtype=input.dtype, device=input.device).data >= p
+    keep = rand(*input.shape, dtype=input.dtype, device=input.device).data >= p
     mask = keep.astype(input.dtype) / input.dtype.type(1 - p)
     return input * _const(mask, input)
 
@@ -339,24 +337,8 @@ def softplus(input, beta=1.0, threshold=20.0):
     return ops.where(z > float(threshold), input, sp / float(beta))
 
 
-class Erf(Function):
-    """y = erf(x) = (2/√π)∫₀ˣ exp(−t²)dt      dy/dx = (2/√π)·exp(−x²)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        backend = x.backend
-        a = x.data if x.data.flags.c_contiguous else backend.xp.ascontiguousarray(x.data)
-        out = backend.xp.empty_like(a)
-        backend.erf_forward(a, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x = ctx.inputs[0]
-        return grad * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi))
-
-
 def erf(input):
+    """erf(x) = (2/√π)∫₀ˣ exp(−t²)dt (the Function, a kernel, is ops/special.py's Erf)."""
     return Erf.apply(_tensor(input, "erf: input"))
 
 
@@ -623,5 +605,5 @@ def info_nce(a, b, temperature=0.1, reduction="mean"):
     if not temperature > 0:  # NaN too
         raise ValueError(f"info_nce: temperature must be positive, got {temperature}")
     logits = normalize(a, dim=1) @ normalize(b, dim=1).T / float(temperature)
-    labels = _t.arange(a.shape[0], dtype=np.int64, device=a.device)
+    labels = arange(a.shape[0], dtype=np.int64, device=a.device)
     return cross_entropy(logits, labels, reduction=reduction)

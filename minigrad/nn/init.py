@@ -10,10 +10,9 @@ fan_in / fan_out of a weight (out, in, *kernel): in·∏kernel and out·∏kerne
     kaiming_normal_:   N(0, gain²/fan)
 The random numbers come from minigrad's generator (``mg.manual_seed``).
 """
-from importlib import import_module
 import math
 
-_t = import_module("minigrad.tensor")  # the module; mg.tensor is the function
+from ..creation import _rng
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -50,11 +49,11 @@ def _fill(tensor, array_np):
 
 
 def uniform_(tensor, a=0.0, b=1.0):
-    return _fill(tensor, _t._rng().uniform(a, b, tensor.shape))
+    return _fill(tensor, _rng().uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
-    return _fill(tensor, _t._rng().normal(mean, std, tensor.shape))
+    return _fill(tensor, _rng().normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):

@@ -12,15 +12,13 @@ optimizers after each step as ``p.data[...] = p.constraint(p.data)``); a layer m
 ``activity_penalty`` (applied to the layer's most recent output); ``Module.penalty()`` sums
 them all, differentiably.
 """
-from importlib import import_module
 from collections import OrderedDict
 
 import numpy as np
 
+from .. import creation
 from ..autograd import zero_grad as _zero_grad
 from ..tensor import Tensor
-
-_tensor_module = import_module("minigrad.tensor")  # the module; mg.tensor is the function
 
 
 class Parameter(Tensor):
@@ -32,8 +30,8 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = _tensor_module.empty(0)
-        source = data if isinstance(data, Tensor) else _tensor_module.tensor(data)
+            data = creation.empty(0)
+        source = data if isinstance(data, Tensor) else creation.tensor(data)
         self._init(source.data, source.device, requires_grad)
         self.constraint = None
 
@@ -223,7 +221,7 @@ class Module:
             first = next(self.parameters(), None)
             dtype = first.dtype if first is not None else None
             device = first.device if first is not None else "cpu"
-            return _tensor_module.zeros((), dtype=dtype, device=device)
+            return creation.zeros((), dtype=dtype, device=device)
         return total
 
     # ---- state -----------------------------------------------------------------------------

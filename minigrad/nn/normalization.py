@@ -6,18 +6,17 @@ variance), counting num_batches_tracked; momentum=None is torch's cumulative ave
 (momentum = 1/num_batches_tracked). Eval (or track_running_stats=False with no buffers): the
 running statistics (resp. the batch ones).
 """
-from importlib import import_module
 import numpy as np
 
+from ..creation import ones, tensor, zeros
+from ..dtypes import get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter
 
-_t = import_module("minigrad.tensor")  # the module; mg.tensor is the function
-
 
 def _dtype(dtype):
-    return _t.get_default_dtype() if dtype is None else np.dtype(dtype)
+    return get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
 class _BatchNorm(Module):
@@ -30,17 +29,17 @@ class _BatchNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = _dtype(dtype)
         if affine:
-            self.weight = Parameter(_t.ones(num_features, dtype=dt, device=device))
-            self.bias = Parameter(_t.zeros(num_features, dtype=dt, device=device))
+            self.weight = Parameter(ones(num_features, dtype=dt, device=device))
+            self.bias = Parameter(zeros(num_features, dtype=dt, device=device))
             self.weight.constraint = self.bias.constraint = None
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", _t.zeros(num_features, dtype=dt, device=device))
-            self.register_buffer("running_var", _t.ones(num_features, dtype=dt, device=device))
+            self.register_buffer("running_mean", zeros(num_features, dtype=dt, device=device))
+            self.register_buffer("running_var", ones(num_features, dtype=dt, device=device))
             self.register_buffer("num_batches_tracked",
-                                 _t.tensor(0, dtype=np.int64, device=device))
+                                 tensor(0, dtype=np.int64, device=device))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -97,9 +96,9 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         dt = _dtype(dtype)
         if elementwise_affine:
-            self.weight = Parameter(_t.ones(*shape, dtype=dt, device=device))
+            self.weight = Parameter(ones(*shape, dtype=dt, device=device))
             if bias:
-                self.bias = Parameter(_t.zeros(*shape, dtype=dt, device=device))
+                self.bias = Parameter(zeros(*shape, dtype=dt, device=device))
             else:
                 self.register_parameter("bias", None)
         else:

@@ -8,11 +8,13 @@ Where a fused kernel computes the backward in one pass (relu, sigmoid, tanh), it
 no graph of the backward is being recorded; with ``create_graph=True`` the readable Tensor
 formula beside it runs instead, so second derivatives stay exact. A test checks the two agree.
 """
+import numbers
+
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor
-from .shape import sum_to_shape
+from ..tensor import Tensor, _binary
+from .shape import broadcast_to, sum_to_shape
 
 
 def _xp(t):
@@ -381,3 +383,77 @@ class Where(Function):
         ga = sum_to_shape(grad * mask, sa) if ctx.needs_input_grad[1] else None
         gb = sum_to_shape(grad * (1 - mask), sb) if ctx.needs_input_grad[2] else None
         return None, ga, gb
+
+
+# ---- the functions (and Tensor methods) that apply the Functions above ------------------------
+
+def _float(x, what):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{what} expects a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{what} needs a floating-point tensor, got {x.dtype}")
+    return x
+
+
+def exp(x):
+    return Exp.apply(_float(x, "exp"))
+
+
+def log(x):
+    return Log.apply(_float(x, "log"))
+
+
+def sqrt(x):
+    return Sqrt.apply(_float(x, "sqrt"))
+
+
+def abs(x):  # noqa: A001
+    return Abs.apply(_float(x, "abs"))
+
+
+def relu(x):
+    return Relu.apply(_float(x, "relu"))
+
+
+def sigmoid(x):
+    return Sigmoid.apply(_float(x, "sigmoid"))
+
+
+def tanh(x):
+    return Tanh.apply(_float(x, "tanh"))
+
+
+def clip(x, min=None, max=None):  # noqa: A002
+    """Limits x to [min, max] (either may be None), as torch.clamp."""
+    _float(x, "clip")
+    if min is None and max is None:
+        raise ValueError("clip needs at least one of min and max")
+    for name, v in (("min", min), ("max", max)):
+        if v is not None and not isinstance(v, numbers.Real):
+            raise TypeError(f"clip: {name} must be a number, got {type(v).__name__}")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"clip: min {min} is larger than max {max}")
+    return Clip.apply(x, min, max)
+
+
+def maximum(a, b):
+    return Maximum.apply(*_binary(a, b, "maximum"))
+
+
+def minimum(a, b):
+    return Minimum.apply(*_binary(a, b, "minimum"))
+
+
+def where(condition, a, b):
+    """Elements of a where condition holds, else of b (all three broadcast together)."""
+    if not isinstance(condition, Tensor) or condition.dtype.kind != "b":
+        raise TypeError("where: condition must be a bool Tensor (e.g. x > 0)")
+    a, b = _binary(a, b, "where")
+    try:
+        np.broadcast_shapes(condition.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do "
+                         "not broadcast together") from None
+    full = np.broadcast_shapes(condition.shape, a.shape, b.shape)
+    cond = Tensor._wrap(condition.backend.xp.broadcast_to(condition.data, full), a.device)
+    return Where.apply(cond, broadcast_to(a, full), broadcast_to(b, full))

@@ -12,7 +12,7 @@ ops on p = softmax(x), so second derivatives are exact. The Function returns the
 the reduction (sum, or the weighted mean Σ_r loss[r] / Σ_r w_{t_r}) is done with ops by
 ``nn.functional.cross_entropy``.
 """
-from .. import ops
+from .elementwise import maximum
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module
 from ..tensor import Tensor
@@ -96,11 +96,11 @@ class BinaryCrossEntropy(Function):
         p, y = ctx.saved_tensors
         grad_p = grad_y = None
         if ctx.needs_input_grad[0]:
-            grad_p = grad * (p - y) / ops.maximum(p * (1.0 - p), 1e-12)
+            grad_p = grad * (p - y) / maximum(p * (1.0 - p), 1e-12)
         if ctx.needs_input_grad[1]:
             if is_grad_enabled():   # with create_graph: the logs as ops, so d/dp is recorded
-                grad_y = grad * (ops.maximum((1.0 - p).log(), -100.0)
-                                 - ops.maximum(p.log(), -100.0))
+                grad_y = grad * (maximum((1.0 - p).log(), -100.0)
+                                 - maximum(p.log(), -100.0))
             else:
                 log_p, log_q = _clamped_logs(p.data)
                 grad_y = grad * Tensor._wrap(log_q - log_p, p.device)

@@ -7,9 +7,9 @@
 Written with Tensor ops rather than a fused kernel: the backward of the standardisation
 (dx = (g − mean(g) − x̂·mean(g·x̂)) / σ) then needs no code of its own and stays differentiable.
 """
-from .. import ops
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
+from .elementwise import maximum, where
 
 
 def standardize(x, axes, eps):
@@ -22,7 +22,7 @@ def standardize(x, axes, eps):
 
 def l2_normalize(x, axis, eps):
     """x / max(‖x‖₂ along axis, eps)  (the max is torch's clamp_min(eps) on the norm)"""
-    return x / ops.maximum(L2Norm.apply(x, axis), eps)
+    return x / maximum(L2Norm.apply(x, axis), eps)
 
 
 class L2Norm(Function):
@@ -49,5 +49,5 @@ class L2Norm(Function):
         safe = Tensor._wrap(xp.where(n == 0, 1, n).astype(x.dtype), x.device)
         nonzero = Tensor._wrap((n != 0).astype(x.dtype), x.device)
         if is_grad_enabled():  # second order: build n from x again so its dependence is recorded
-            safe = ops.where(Tensor._wrap(n != 0, x.device), L2Norm.apply(x, ctx.axis), safe)
+            safe = where(Tensor._wrap(n != 0, x.device), L2Norm.apply(x, ctx.axis), safe)
         return grad * x / safe * nonzero, None

@@ -12,7 +12,8 @@ wrong Hessian.
 """
 import numpy as np
 
-from ..autograd import Function, first_order_only, is_grad_enabled
+from ..autograd import Function, is_grad_enabled
+from .special import first_order_only
 from ..backend import array_module
 from ..tensor import Tensor
 

@@ -194,3 +194,17 @@ def log_softmax(x, axis=-1):
 
 def logsumexp(x, axis=-1, keepdims=False):
     return LogSumExp.apply(x, _float_axis(x, axis, "logsumexp"), bool(keepdims))
+
+
+# ---- indices of the extremes: integer results, no gradient ------------------------------------
+
+def argmax(x, axis=None, keepdims=False):
+    """Index of the largest value over ``axis`` (an int; None: of the flattened tensor)."""
+    return Tensor._wrap(x.backend.xp.asarray(x.data.argmax(axis=axis, keepdims=keepdims)),
+                        x.device)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """Index of the smallest value over ``axis`` (an int; None: of the flattened tensor)."""
+    return Tensor._wrap(x.backend.xp.asarray(x.data.argmin(axis=axis, keepdims=keepdims)),
+                        x.device)

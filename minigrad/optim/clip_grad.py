@@ -36,7 +36,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     max_norm = float(max_norm)
     grads = _grads(parameters)
     if not grads:
-        from ..tensor import tensor
+        from ..creation import tensor
         return tensor(0.0)
     norms = [_vector_norm(g, norm_type) for g in grads]
     if norm_type == math.inf:

@@ -159,7 +159,7 @@ class Orthogonal(Penalty):
         _matrix_only("Orthogonal", shape)
 
     def value(self, w):
-        from ..tensor import eye
+        from ..creation import eye
         G = w.T @ w - eye(w.shape[1], dtype=w.dtype, device=w.device)
         return (G * G).sum() * self.lam
 

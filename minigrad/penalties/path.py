@@ -61,7 +61,7 @@ class PathNorm(Penalty):
 
     def __call__(self, model):
         ws = _path_weights(model)
-        from ..tensor import ones
+        from ..creation import ones
         v = ones(ws[0].shape[1], dtype=ws[0].dtype, device=ws[0].device)
         for w in ws:
             v = (w * w) @ v

@@ -1,255 +1,18 @@
-"""Reverse-mode automatic differentiation: Function + ctx, grad mode, and the backward engine.
+"""The backward engine: topological order, accumulation of gradients, ``grad`` and ``backward``.
 
-Every differentiable operation is a ``Function`` subclass with two static methods, exactly as
-``torch.autograd.Function``::
-
-    class Square(Function):
-        '''y = x²      dy/dx = 2x'''
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x.data * x.data          # an array (or a Tensor) of the result
-        @staticmethod
-        def backward(ctx, grad):
-            x, = ctx.saved_tensors
-            return grad * 2 * x             # written with Tensor ops: differentiable again
-
-    y = Square.apply(x)
-
-``forward`` runs with recording switched off and may return arrays or Tensors. ``backward``
-receives one gradient Tensor per output and returns one gradient per input of ``forward``
-(``None`` for inputs that are not tensors or need no gradient). Because backward formulas are
-written with minigrad's own ops, running them with recording switched on
-(``create_graph=True``) records the graph of the gradient itself: second derivatives, and
-Hessian-vector products, come for free.
-
-The engine (``run_backward``) walks the recorded graph once in reverse topological order,
-summing the gradients that reach each tensor from all its uses.
+The graph is recorded by ``Function.apply``: each output tensor points (``_node``) to the ctx
+of the call that made it, and each ctx lists its ``inputs``. ``run_backward`` walks that graph
+once in reverse topological order (every node after all the nodes that consume its outputs),
+calls each node's ``backward`` with the gradients of its outputs, and sums the gradients that
+reach a tensor from all its uses. Leaves receive theirs in ``.grad`` (``Tensor.backward``), or
+they are returned (``grad``, as ``torch.autograd.grad``).
 """
-import threading
+from ..backend import get_backend
+from ..tensor import Tensor
+from .grad_mode import set_grad_enabled
 
-import numpy as np
+__all__ = ["backward", "grad", "run_backward", "zero_grad"]
 
-__all__ = [
-    "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "grad", "run_backward", "NonDifferentiableBackwardError",
-]
-
-
-class _GradMode(threading.local):
-    enabled = True
-
-
-_mode = _GradMode()
-
-
-def is_grad_enabled():
-    """True when operations are being recorded for differentiation."""
-    return _mode.enabled
-
-
-class set_grad_enabled:
-    """Context manager (and decorator) that switches recording on or off, as in torch."""
-
-    def __init__(self, mode):
-        self.prev = _mode.enabled
-        _mode.enabled = bool(mode)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        _mode.enabled = self.prev
-        return False
-
-
-class _ModeContext:
-    mode = True
-
-    def __enter__(self):
-        self.prev = _mode.enabled
-        _mode.enabled = self.mode
-        return self
-
-    def __exit__(self, *exc):
-        _mode.enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        import functools
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-class no_grad(_ModeContext):
-    """Inside ``with mg.no_grad():`` nothing is recorded; results have requires_grad=False."""
-    mode = False
-
-
-class enable_grad(_ModeContext):
-    """Re-enables recording inside a ``no_grad`` block."""
-    mode = True
-
-
-Tensor = None  # set by minigrad.tensor once the class exists (avoids a circular import)
-
-
-class NonDifferentiableBackwardError(RuntimeError):
-    """A backward pass that is a fused kernel was itself asked to be differentiated."""
-
-
-class Context:
-    """The ``ctx`` handed to forward and backward; it is also the graph node of the call.
-
-    Attributes set by the engine: ``needs_input_grad`` (one bool per forward argument),
-    ``inputs`` (the forward arguments that are tensors, by position), ``n_outputs``.
-    """
-
-    def __init__(self, fn):
-        self.fn = fn
-        self.inputs = ()
-        self.n_outputs = 1
-        self.needs_input_grad = ()
-        self._saved = ()
-        self._freed = False
-
-    def save_for_backward(self, *tensors):
-        self._saved = tensors
-
-    @property
-    def saved_tensors(self):
-        if self._freed:
-            raise RuntimeError(
-                f"{self.fn.__name__}: trying to backward through the graph a second time, "
-                "after its saved tensors were freed; call .backward(retain_graph=True) the "
-                "first time if you need to backward twice")
-        return self._saved
-
-    def _free(self):
-        self._saved = ()
-        self._freed = True
-        # anything else an op stashed on ctx (raw arrays for fused backward kernels)
-        for k in list(self.__dict__):
-            if not k.startswith("_") and k not in ("fn", "inputs", "n_outputs", "needs_input_grad"):
-                delattr(self, k)
-
-    def __repr__(self):
-        return f"<{self.fn.__name__} node>"
-
-
-class Function:
-    """Base class of every differentiable operation (see the module docstring)."""
-
-    @staticmethod
-    def forward(ctx, *args):
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx, *grad_outputs):
-        raise NotImplementedError
-
-    @classmethod
-    def apply(cls, *args):
-        # This is on every operation's path, so it is written for speed: no generators,
-        # no imports, grad mode toggled only when a graph is being recorded.
-        ctx = Context(cls)
-        device = None
-        record = False
-        for a in args:
-            if isinstance(a, Tensor):
-                if device is None:
-                    device = a._device
-                if a._requires_grad:
-                    record = _mode.enabled
-        if record:
-            _mode.enabled = False
-            try:
-                raw = cls.forward(ctx, *args)
-            finally:
-                _mode.enabled = True
-        else:
-            raw = cls.forward(ctx, *args)
-        if device is None:
-            device = "cpu"
-        if type(raw) is not tuple:
-            out = _wrap_output(raw, device, args)
-            if record and out.data.dtype.kind == "f":  # integer outputs carry no gradient
-                ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
-                                              for a in args])
-                ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
-                out._requires_grad = True
-                out._node = ctx
-            return out
-        outs = tuple([_wrap_output(o, device, args) for o in raw])
-        if record:
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
-                                          for a in args])
-            ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
-            ctx.n_outputs = len(outs)
-            # to make zeros for an output that receives no gradient
-            ctx._out_meta = [(t.shape, t.dtype, t.device) for t in outs]
-            for i, t in enumerate(outs):
-                if t.data.dtype.kind == "f":
-                    t._requires_grad = True
-                    t._node = ctx
-                    t._out_index = i
-        return outs
-
-
-def _wrap_output(o, device, args):
-    if isinstance(o, Tensor):
-        return Tensor._wrap(o.data, o._device)
-    return Tensor._wrap(_as_array(o, args), device)
-
-
-def _as_array(o, args):
-    """numpy turns 0-d results into scalars (np.float32(…)); a tensor needs an array."""
-    if type(o) is np.ndarray:
-        return o
-    if isinstance(o, np.generic):
-        return np.asarray(o)
-    if isinstance(o, (int, float, bool)):
-        like = next(a for a in args if hasattr(a, "data"))
-        return like.backend.xp.asarray(o, dtype=like.dtype)
-    return o
-
-
-class _FirstOrderOnly(Function):
-    """Identity forward; differentiating through it raises (see ``first_order_only``)."""
-
-    @staticmethod
-    def forward(ctx, x, what, *depends_on):
-        ctx.what = what
-        return x.data
-
-    @staticmethod
-    def backward(ctx, grad):
-        raise NonDifferentiableBackwardError(
-            f"{ctx.what}: its backward is exact to first order only, so a second derivative "
-            "through it would be a wrong number; minigrad refuses to differentiate it again")
-
-
-def first_order_only(gradient, what, *depends_on):
-    """Marks a gradient built by a backward as not differentiable again.
-
-    For a backward that holds something constant which truly depends on the input (singular
-    vectors in a spectral or nuclear norm): with ``create_graph=True`` its result is recorded
-    as depending on ``depends_on`` (the tensors it truly is a function of) through a node whose
-    backward raises ``NonDifferentiableBackwardError`` naming ``what``, instead of a silently
-    wrong (or silently zero) Hessian. Without ``create_graph`` it is the gradient unchanged.
-    """
-    if not _mode.enabled:
-        return gradient
-    return _FirstOrderOnly.apply(gradient, what, *depends_on)
-
-
-# ---------------------------------------------------------------------------------------------
-# The engine
-# ---------------------------------------------------------------------------------------------
 
 def _topological_nodes(roots):
     """Nodes reachable from ``roots``, each after every node that consumes its outputs."""
@@ -368,7 +131,6 @@ def _capture_nonleaf(node, gouts, wanted):
 
 
 def _zeros_for(node, i):
-    from .backend import get_backend
     shape, dtype, device = node._out_meta[i]
     return Tensor._wrap(get_backend(device).xp.zeros(shape, dtype), device)
 
@@ -414,6 +176,26 @@ def zero_grad(t, set_to_none=True):
     else:
         t.grad = Tensor._wrap(t.backend.xp.zeros_like(t.grad.data), t.device)
         t._grad_owned = True
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulates d(tensors)/d(leaf) into ``leaf.grad`` (``Tensor.backward``; torch's
+    ``autograd.backward``): into every leaf that requires grad, or only into ``inputs``.
+
+    ``grad_tensors`` (one per tensor) may be left out for scalar tensors (one element).
+    """
+    grads = _make_grad_outputs(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        gs = grad(tensors, inputs, grads, retain_graph=retain_graph,
+                  create_graph=create_graph, allow_unused=True)
+        for t, g in zip(inputs, gs):
+            if g is not None:
+                _accumulate_into_grad(t, g, create_graph)
+        return
+    run_backward(tensors, grads, retain_graph=retain_graph, create_graph=create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -1,0 +1,59 @@
+"""Special Functions: erf (a kernel: numpy has none), and the guard for first-order-only gradients.
+
+    erf(x) = (2/√π)∫₀ˣ exp(−t²)dt          d erf/dx = (2/√π)·exp(−x²)     (the exact GELU's Φ)
+    first_order_only(g, what, *depends_on)  g itself; differentiating it again raises
+                                            NonDifferentiableBackwardError naming ``what``
+"""
+import math
+
+from ..autograd import Function, NonDifferentiableBackwardError, is_grad_enabled
+
+__all__ = ["Erf", "first_order_only"]
+
+
+class Erf(Function):
+    """y = erf(x) = (2/√π)∫₀ˣ exp(−t²)dt      dy/dx = (2/√π)·exp(−x²)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        backend = x.backend
+        a = x.data if x.data.flags.c_contiguous else backend.xp.ascontiguousarray(x.data)
+        out = backend.xp.empty_like(a)
+        backend.erf_forward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.inputs[0]
+        return grad * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi))
+
+
+# ---- gradients that are exact to first order only ---------------------------------------------
+
+class _FirstOrderOnly(Function):
+    """Identity forward; differentiating through it raises (see ``first_order_only``)."""
+
+    @staticmethod
+    def forward(ctx, x, what, *depends_on):
+        ctx.what = what
+        return x.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NonDifferentiableBackwardError(
+            f"{ctx.what}: its backward is exact to first order only, so a second derivative "
+            "through it would be a wrong number; minigrad refuses to differentiate it again")
+
+
+def first_order_only(gradient, what, *depends_on):
+    """Marks a gradient built by a backward as not differentiable again.
+
+    For a backward that holds something constant which truly depends on the input (singular
+    vectors in a spectral or nuclear norm): with ``create_graph=True`` its result is recorded
+    as depending on ``depends_on`` (the tensors it truly is a function of) through a node whose
+    backward raises ``NonDifferentiableBackwardError`` naming ``what``, instead of a silently
+    wrong (or silently zero) Hessian. Without ``create_graph`` it is the gradient unchanged.
+    """
+    if not is_grad_enabled():
+        return gradient
+    return _FirstOrderOnly.apply(gradient, what, *depends_on)
