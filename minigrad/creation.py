@@ -12,6 +12,7 @@ import numpy as np
 
 from .backend import get_backend, normalize_device
 from .dtypes import get_default_dtype, int64
+from .random import _rng, manual_seed  # noqa: F401  (manual_seed: re-exported)
 from .tensor import Tensor
 
 __all__ = [
@@ -121,41 +122,25 @@ def eye(n, m=None, dtype=None, requires_grad=False, device="cpu"):
     return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-# ---- random -----------------------------------------------------------------------------------
-
-_generator = np.random.default_rng(0)
-
-
-def manual_seed(seed):
-    """Seeds minigrad's random generator (randn, rand, randint, dropout, init)."""
-    global _generator
-    if not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    _generator = np.random.default_rng(int(seed))
-    return _generator
-
-
-def _rng():
-    """minigrad's random generator, the one ``manual_seed`` seeds (nn.init draws from it)."""
-    return _generator
+# ---- random (drawn from minigrad/random.py's generator) -----------------------------------
 
 
 def randn(*shape, dtype=None, requires_grad=False, device="cpu"):
     """Standard normal samples. Drawn on the host from minigrad's generator, so the same seed
     gives the same numbers on every device."""
-    a = _generator.standard_normal(_shape_args(shape)).astype(_float_dtype(dtype))
+    a = _rng().standard_normal(_shape_args(shape)).astype(_float_dtype(dtype))
     return _new(a, requires_grad, device)
 
 
 def rand(*shape, dtype=None, requires_grad=False, device="cpu"):
     """Uniform samples on [0, 1)."""
-    a = _generator.random(_shape_args(shape)).astype(_float_dtype(dtype))
+    a = _rng().random(_shape_args(shape)).astype(_float_dtype(dtype))
     return _new(a, requires_grad, device)
 
 
 def randint(low, high, size, dtype=int64, device="cpu"):
     size = _shape_args((size,) if isinstance(size, numbers.Integral) else tuple(size))
-    return _new(_generator.integers(low, high, size).astype(dtype), False, device)
+    return _new(_rng().integers(low, high, size).astype(dtype), False, device)
 
 
 def randn_like(t, dtype=None, requires_grad=False):

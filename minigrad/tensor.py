@@ -36,7 +36,7 @@ class Tensor:
     """An array plus what autograd needs: ``requires_grad``, ``grad`` and the node that made it."""
 
     __slots__ = ("data", "_requires_grad", "grad", "_node", "_out_index", "_device",
-                 "_grad_owned", "__weakref__", "__dict__")
+                 "_grad_owned", "_versions", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
@@ -51,6 +51,7 @@ class Tensor:
         self._node = None
         self._out_index = 0
         self._grad_owned = False
+        self._versions = None
         if requires_grad:
             self.requires_grad = True
 
@@ -65,6 +66,7 @@ class Tensor:
         t._node = None
         t._out_index = 0
         t._grad_owned = False
+        t._versions = None   # [count] shared with the tensor's views; made on first need
         return t
 
     # ---- attributes ---------------------------------------------------------------------
@@ -153,8 +155,8 @@ class Tensor:
         return self.numpy().reshape(()).item()
 
     def detach(self):
-        """The same data, cut from the graph."""
-        return Tensor._wrap(self.data, self._device)
+        """The same data, cut from the graph (a view: it shares the version counter)."""
+        return ops.share_versions(Tensor._wrap(self.data, self._device), self)
 
     def clone(self):
         return ops.Clone.apply(self)
@@ -236,9 +238,73 @@ class Tensor:
         engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
                         create_graph, inputs)
 
+    # ---- in place (ops/inplace.py): each write bumps the version counter, as torch ---------
+    @property
+    def _version(self):
+        """How many in-place writes this tensor (or a view of its array) has seen."""
+        return 0 if self._versions is None else self._versions[0]
+
     def zero_(self):
-        self.data[...] = 0
-        return self
+        return ops.fill_(self, 0, "zero_")
+
+    def fill_(self, value):
+        return ops.fill_(self, value, "fill_")
+
+    def copy_(self, src):
+        return ops.copy_(self, src)
+
+    def add_(self, other, *, alpha=1):
+        return ops.inplace(self, lambda t: t + (other if alpha == 1 else other * alpha),
+                           "add_", other)
+
+    def sub_(self, other, *, alpha=1):
+        return ops.inplace(self, lambda t: t - (other if alpha == 1 else other * alpha),
+                           "sub_", other)
+
+    def mul_(self, other):
+        return ops.inplace(self, lambda t: t * other, "mul_", other)
+
+    def div_(self, other):
+        return ops.inplace(self, lambda t: t / other, "div_", other)
+
+    def pow_(self, exponent):
+        return ops.inplace(self, lambda t: t ** exponent, "pow_", exponent)
+
+    def neg_(self):
+        return ops.inplace(self, lambda t: -t, "neg_")
+
+    def exp_(self):
+        return ops.inplace(self, ops.exp, "exp_")
+
+    def sqrt_(self):
+        return ops.inplace(self, ops.sqrt, "sqrt_")
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return ops.inplace(self, lambda t: ops.clip(t, min, max), "clamp_")
+
+    clip_ = clamp_
+
+    def uniform_(self, a=0.0, b=1.0):
+        return ops.random_fill_(self, lambda rng, shape: rng.uniform(a, b, shape), "uniform_")
+
+    def normal_(self, mean=0.0, std=1.0):
+        return ops.random_fill_(self, lambda rng, shape: rng.normal(mean, std, shape),
+                                "normal_")
+
+    def __iadd__(self, other):
+        return ops.inplace(self, lambda t: t + other, "+=", other)
+
+    def __isub__(self, other):
+        return ops.inplace(self, lambda t: t - other, "-=", other)
+
+    def __imul__(self, other):
+        return ops.inplace(self, lambda t: t * other, "*=", other)
+
+    def __itruediv__(self, other):
+        return ops.inplace(self, lambda t: t / other, "/=", other)
+
+    def __imatmul__(self, other):
+        return ops.inplace(self, lambda t: ops.matmul(t, other), "@=", other)
 
     # ---- arithmetic operators (ops/elementwise.py, ops/linalg.py) ---------------------------
     def __add__(self, other):

@@ -21,7 +21,6 @@ def leaf(values):
 
 # ---- 2. every .grad a leaf receives is its own writable, C-contiguous array ----------------
 
-@pytest.mark.xfail(strict=True, reason='not fixed yet (lands after the core restructuring)')
 def test_two_leaves_never_share_a_gradient_array():
     a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
     ((a + b) * c).sum().backward()
@@ -30,7 +29,6 @@ def test_two_leaves_never_share_a_gradient_array():
     np.testing.assert_array_equal(b.grad.numpy(), [5.0, 6.0])
 
 
-@pytest.mark.xfail(strict=True, reason='not fixed yet (lands after the core restructuring)')
 def test_clip_grad_norm_scales_each_gradient_once():
     a, b = leaf([3.0]), leaf([4.0])
     ((a + b) * 10.0).sum().backward()
@@ -40,7 +38,6 @@ def test_clip_grad_norm_scales_each_gradient_once():
     assert norm == pytest.approx(1.0, rel=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason='not fixed yet (lands after the core restructuring)')
 def test_gradient_of_a_sum_is_writable_and_contiguous():
     x = leaf([[1.0, 2.0], [3.0, 4.0]])
     x.sum().backward()
@@ -52,7 +49,6 @@ def test_gradient_of_a_sum_is_writable_and_contiguous():
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 2), 0.5))
 
 
-@pytest.mark.xfail(strict=True, reason='not fixed yet (lands after the core restructuring)')
 def test_backward_with_a_gradient_does_not_keep_the_callers_array():
     x = leaf([1.0, 2.0])
     g = mg.tensor([0.5, 0.25])

@@ -7,7 +7,7 @@ calls each node's ``backward`` with the gradients of its outputs, and sums the g
 reach a tensor from all its uses. Leaves receive theirs in ``.grad`` (``Tensor.backward``), or
 they are returned (``grad``, as ``torch.autograd.grad``).
 """
-from ..backend import get_backend
+from ..backend import array_module, get_backend
 from ..tensor import Tensor
 from .grad_mode import set_grad_enabled
 
@@ -62,6 +62,8 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     nodes = _topological_nodes(roots)
     pending = {}  # id(node) -> [grad of each output or None]
     leaf_grads = {}  # id(tensor) -> (tensor, grad)
+    # arrays a leaf must not keep as its .grad: the caller's, and those another tensor holds
+    claimed = {id(g.data) for g in grad_outputs}
     wanted = None
     if inputs is not None:
         wanted = {id(t): None for t in inputs}
@@ -78,9 +80,10 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             if gouts is None:
                 continue
             if getattr(node, "_retain_outputs", None) or getattr(node, "_wanted_outputs", None):
-                _capture_nonleaf(node, gouts, wanted)
+                _capture_nonleaf(node, gouts, wanted, claimed)
             if node._freed:
                 node.saved_tensors  # raises the "backward twice" error
+            node._check_versions()
             gouts = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(gouts)]
             gins = node.fn.backward(node, *gouts)
             if not isinstance(gins, tuple):
@@ -104,7 +107,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
 
     if wanted is None:
         for t, g in leaf_grads.values():
-            _accumulate_into_grad(t, g, create_graph)
+            _accumulate_into_grad(t, g, create_graph, claimed)
         return None
     result = []
     for i, t in enumerate(inputs):
@@ -119,12 +122,13 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     return tuple(result)
 
 
-def _capture_nonleaf(node, gouts, wanted):
+def _capture_nonleaf(node, gouts, wanted, claimed):
     """Gradients reaching the outputs of ``node``: for mg.grad inputs and retain_grad()."""
     for t in getattr(node, "_retain_outputs", None) or ():
         g = gouts[t._out_index]
         if g is not None:
             t.grad = g if t.grad is None else t.grad + g
+            claimed.add(id(t.grad.data))
     for t in (getattr(node, "_wanted_outputs", None) or ()) if wanted is not None else ():
         if id(t) in wanted and gouts[t._out_index] is not None:
             wanted[id(t)] = gouts[t._out_index]
@@ -142,22 +146,41 @@ def _deliver_leaf(t, g, leaf_grads, create_graph):
         leaf_grads[id(t)] = (t, g)
 
 
-def _accumulate_into_grad(t, g, create_graph):
-    """``t.grad += g`` as torch's AccumulateGrad: in place when the buffer is t's own."""
-    if not create_graph:
-        g = g.detach()
+def _accumulate_into_grad(t, g, create_graph, claimed):
+    """``t.grad += g`` as torch's AccumulateGrad, keeping the rule that every ``.grad`` a leaf
+    receives is its own writable, C-contiguous array.
+
+    The engine hands out arrays that are not the leaf's to keep: the same array to both
+    operands of ``a + b``, a read-only broadcast view as the gradient of a sum, the caller's
+    ``gradient=``. Zeroing or clipping one such ``.grad`` in place would change another
+    tensor's gradient (or fail), so the first gradient a leaf receives is copied unless it is a
+    fresh array nobody else holds; later ones are added in place.
+    """
+    if create_graph:  # a gradient with a graph of its own: kept as the tensor it is, as torch
+        t.grad = g if t.grad is None else t.grad + g
+        return
     if t.grad is None:
-        t.grad = g
-        # the engine may hand the same array to several leaves (the gradient of a + b):
-        # remember that this buffer is shared, so a later accumulation copies first.
-        t._grad_owned = False
-    elif create_graph or t.grad.requires_grad:
-        t.grad = t.grad + g
+        t.grad = _own_copy_unless_fresh(g, claimed)
+        t._grad_owned = True
+    elif t.grad.requires_grad:
+        t.grad = Tensor._wrap(t.grad.data + g.data, t.device)
+        t._grad_owned = True
     elif t._grad_owned:
         t.grad.data += g.data
-    else:
-        t.grad = t.grad.__class__._wrap(t.grad.data + g.data, t.device)
+    else:  # a .grad the user assigned: not ours to write into
+        t.grad = Tensor._wrap(t.grad.data + g.data, t.device)
         t._grad_owned = True
+
+
+def _own_copy_unless_fresh(g, claimed):
+    a = g.data
+    if (a.base is None and a.flags.writeable and a.flags.c_contiguous
+            and id(a) not in claimed):
+        claimed.add(id(a))
+        return Tensor._wrap(a, g.device)
+    copy = array_module(a).array(a, order="C", copy=True)
+    claimed.add(id(copy))
+    return Tensor._wrap(copy, g.device)
 
 
 def zero_grad(t, set_to_none=True):
@@ -171,7 +194,7 @@ def zero_grad(t, set_to_none=True):
         return
     if set_to_none:
         t.grad = None
-    elif t._grad_owned and not t.grad.requires_grad:
+    elif t._grad_owned and not t.grad.requires_grad and t.grad.data.flags.writeable:
         t.grad.data[...] = 0
     else:
         t.grad = Tensor._wrap(t.backend.xp.zeros_like(t.grad.data), t.device)
@@ -191,9 +214,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
         gs = grad(tensors, inputs, grads, retain_graph=retain_graph,
                   create_graph=create_graph, allow_unused=True)
+        claimed = {id(g.data) for g in grads}
         for t, g in zip(inputs, gs):
             if g is not None:
-                _accumulate_into_grad(t, g, create_graph)
+                _accumulate_into_grad(t, g, create_graph, claimed)
         return
     run_backward(tensors, grads, retain_graph=retain_graph, create_graph=create_graph)
 

@@ -51,10 +51,24 @@ class Context:
         self.n_outputs = 1
         self.needs_input_grad = ()
         self._saved = ()
+        self._saved_versions = ()
+        self._output_versions = None
         self._freed = False
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
+        # each saved tensor's version now: an in-place write before backward makes it raise
+        self._saved_versions = tuple([0 if t is None or t._versions is None else t._versions[0]
+                                      for t in tensors])
+
+    def _check_versions(self):
+        """Raises if a tensor this node saved (or its output, for Functions that keep it) was
+        written in place since: backward would read the new values, a silently wrong gradient."""
+        for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
+            if t is not None and t._version != v:
+                _modified(self.fn, f"saved tensor {i} (shape {tuple(t.shape)})", t._version, v)
+        if self._output_versions is not None and self._output_versions[0] != 0:
+            _modified(self.fn, "output 0", self._output_versions[0], 0)
 
     @property
     def saved_tensors(self):
@@ -77,8 +91,21 @@ class Context:
         return f"<{self.fn.__name__} node>"
 
 
+def _modified(fn, what, now, expected):
+    raise RuntimeError(
+        f"one of the tensors needed for gradient computation has been modified by an in-place "
+        f"operation: {what} of {fn.__name__} is at version {now}; expected version {expected} "
+        "instead. Write it out of place (y = y + 1) or clone() it before the in-place write")
+
+
 class Function:
-    """Base class of every differentiable operation (see the module docstring)."""
+    """Base class of every differentiable operation (see the module docstring).
+
+    A Function whose backward reads its own output (kept on ctx, as ``Exp`` keeps eˣ) sets
+    ``saves_output = True``: an in-place write into that output then makes backward raise.
+    """
+
+    saves_output = False
 
     @staticmethod
     def forward(ctx, *args):
@@ -113,12 +140,18 @@ class Function:
             device = "cpu"
         if type(raw) is not tuple:
             out = _wrap_output(raw, device, args)
+            if out.data.base is not None:  # the output is a view of an input (reshape, x[i])
+                _share_versions_with_base(out, args)
             if record and out.data.dtype.kind == "f":  # integer outputs carry no gradient
                 ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
                                               for a in args])
                 ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
                 out._requires_grad = True
                 out._node = ctx
+                if cls.saves_output:
+                    if out._versions is None:
+                        out._versions = [0]
+                    ctx._output_versions = out._versions
             return out
         outs = tuple([_wrap_output(o, device, args) for o in raw])
         if record:
@@ -134,6 +167,19 @@ class Function:
                     t._node = ctx
                     t._out_index = i
         return outs
+
+
+def _share_versions_with_base(out, args):
+    """Gives ``out`` the version counter of the input whose array it views (numpy and cupy
+    record the owner of a view's memory in ``.base``), so a write through either is seen by
+    both, as torch's views share their base's counter."""
+    owner = out.data.base
+    for a in args:
+        if isinstance(a, Tensor) and (a.data is owner or a.data.base is owner):
+            if a._versions is None:
+                a._versions = [0]
+            out._versions = a._versions
+            return
 
 
 def _wrap_output(o, device, args):

@@ -12,7 +12,7 @@ The random numbers come from minigrad's generator (``mg.manual_seed``).
 """
 import math
 
-from ..creation import _rng
+from ..random import _rng
 
 
 def calculate_gain(nonlinearity, param=None):

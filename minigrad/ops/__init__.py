@@ -9,6 +9,7 @@
     conv.py          im2col / col2im (conv2d and pooling are one GEMM over them)
     loss.py          the cross-entropy rows (log-softmax + NLL, one fused kernel each way)
     norm.py          batch / layer standardisation and L2 normalisation (compositions of ops)
+    inplace.py       in-place writes (add_, +=, x[i] = v, zero_, ...) and version counters
     special.py       erf; first_order_only (a gradient that must not be differentiated again)
     penalty.py       the norms inside penalties: group L2 norms, top singular value, nuclear
                      norm (minigrad/penalties/ builds the penalties on them)
@@ -17,7 +18,8 @@ Each op is a ``Function`` (minigrad/autograd/function.py) whose docstring states
 derivative, its backward right under its forward. The Tensor methods (minigrad/tensor.py) and
 minigrad's public functions are the functions below.
 """
-from . import conv, elementwise, linalg, loss, norm, penalty, reduce, shape, special  # noqa: F401
+from . import (conv, elementwise, inplace, linalg, loss, norm, penalty, reduce,  # noqa: F401
+               shape, special)
 from .conv import Col2Im, Im2Col, col2im, im2col  # noqa: F401
 from .elementwise import (Abs, Add, Cast, Clip, Clone, Div, Exp, Log, Maximum,  # noqa: F401
                           Minimum, Mul, Neg, Pow, PowScalar, Relu, Sigmoid, Sqrt, Sub, Tanh,
@@ -29,8 +31,9 @@ from .reduce import (Amax, LogSoftmax, LogSumExp, Softmax, Sum, amax, amin,  # n
                      argmax, argmin, log_softmax, logsumexp, mean, softmax, sum)
 from .shape import (BroadcastTo, Concatenate, GetItem, IndexAdd, Permute,  # noqa: F401
                     Reshape, SumToShape, ToDevice, broadcast_to, concatenate, flatten, getitem,
-                    permute, reshape, setitem, squeeze, stack, sum_to_shape, transpose,
-                    unsqueeze)
+                    permute, reshape, squeeze, stack, sum_to_shape, transpose, unsqueeze)
+from .inplace import (copy_, fill_, inplace, random_fill_, setitem,  # noqa: F401
+                      share_versions)
 from .norm import L2Norm  # noqa: F401
 from .special import Erf, first_order_only  # noqa: F401
 

@@ -203,6 +203,8 @@ class Cast(Function):
 class Exp(Function):
     """y = eˣ      dy/dx = eˣ = y"""
 
+    saves_output = True   # backward reads the output kept on ctx
+
     @staticmethod
     def forward(ctx, x):
         ctx.y = _xp(x).exp(x.data)
@@ -230,6 +232,8 @@ class Log(Function):
 
 class Sqrt(Function):
     """y = √x      dy/dx = 1/(2√x)"""
+
+    saves_output = True   # backward reads the output kept on ctx
 
     @staticmethod
     def forward(ctx, x):
@@ -275,6 +279,8 @@ class Relu(Function):
 class Sigmoid(Function):
     """y = 1/(1 + e⁻ˣ)      dy/dx = y(1 - y)"""
 
+    saves_output = True   # backward reads the output kept on ctx
+
     @staticmethod
     def forward(ctx, x):
         ctx.y = _kernel_unary("sigmoid_forward", x)
@@ -291,6 +297,8 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """y = tanh x      dy/dx = 1 - y²"""
+
+    saves_output = True   # backward reads the output kept on ctx
 
     @staticmethod
     def forward(ctx, x):
@@ -373,13 +381,14 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.shapes = (a.shape, b.shape)
-        ctx.cond = cond.data
+        ctx.save_for_backward(cond)   # so that writing into cond later is caught
         return _xp(a).where(cond.data, a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        mask = _const(ctx.cond.astype(grad.dtype), grad)
+        (cond,) = ctx.saved_tensors
+        mask = _const(cond.data.astype(grad.dtype), grad)
         ga = sum_to_shape(grad * mask, sa) if ctx.needs_input_grad[1] else None
         gb = sum_to_shape(grad * (1 - mask), sb) if ctx.needs_input_grad[2] else None
         return None, ga, gb

@@ -32,6 +32,8 @@ class L2Norm(Function):
     uses the subgradient 0 there, which keeps normalize and info_nce finite on a zero row.
     """
 
+    saves_output = True   # backward reads the output kept on ctx
+
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis

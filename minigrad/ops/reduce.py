@@ -122,6 +122,8 @@ def _row_kernel(backend, name, *arrays, axis, out_cols=True):
 class Softmax(Function):
     """yᵢ = e^{xᵢ} / Σⱼ e^{xⱼ} along ``axis``      dy/dx: g ↦ y ⊙ (g − Σⱼ gⱼ yⱼ)"""
 
+    saves_output = True   # backward reads the output kept on ctx
+
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
@@ -140,6 +142,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """yᵢ = xᵢ − log Σⱼ e^{xⱼ} along ``axis``      dy/dx: g ↦ g − softmax(x) · Σⱼ gⱼ"""
+
+    saves_output = True   # backward reads the output kept on ctx
 
     @staticmethod
     def forward(ctx, x, axis):

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..tensor import Tensor
 
 
@@ -321,12 +321,3 @@ class ToDevice(Function):
 
 
 # ---- writing into a tensor (Tensor.__setitem__): not recorded --------------------------------
-
-def setitem(t, index, value):
-    """t[index] = value, written into t's array; refused while t is part of a recorded graph."""
-    if t.requires_grad and is_grad_enabled():
-        raise RuntimeError(
-            "in-place assignment into a tensor that requires grad would corrupt its "
-            "gradient; assign into .data, or do it under mg.no_grad()")
-    v = value.data if isinstance(value, Tensor) else value
-    t.data[_normalize_index(index)] = v
