@@ -118,14 +118,12 @@ def test_info_nce_with_a_zero_row_is_finite():
 
 # ---- 8. powers with base 0 ------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason='not fixed yet (lands after the core restructuring)')
 def test_zero_to_the_power_x_has_gradient_zero_as_torch():
     x = leaf([0.0, 2.0])
     (0.0 ** x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
 
 
-@pytest.mark.xfail(strict=True, reason='not fixed yet (lands after the core restructuring)')
 def test_power_with_a_zero_base_tensor_has_finite_exponent_gradient():
     a, b = leaf([0.0, 2.0]), leaf([2.0, 3.0])
     (a ** b).sum().backward()

@@ -158,7 +158,14 @@ class PowScalar(Function):
 
 
 class Pow(Function):
-    """z = aᵇ      dz/da = b·aᵇ⁻¹,  dz/db = aᵇ·log a   (the latter needs a > 0)"""
+    """z = aᵇ      dz/da = b·aᵇ⁻¹  (0 where b = 0),
+                  dz/db = aᵇ·log a  (0 where a = 0 and b ≥ 0)
+
+    The two conventions are torch's: where b = 0, aᵇ = 1 for every a (b·aᵇ⁻¹ would be 0·∞ at
+    a = 0); where a = 0 and b ≥ 0, 0ᵇ is taken as constant in b (aᵇ·log a would be 0·(−∞)).
+    Elsewhere these are the exact derivatives, written with ops (differentiable again; log is
+    taken of 1 in place of the masked zeros, so no NaN enters a second derivative).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -168,8 +175,13 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        ga = sum_to_shape(grad * b * a ** (b - 1), a.shape) if ctx.needs_input_grad[0] else None
-        gb = sum_to_shape(grad * a ** b * a.log(), b.shape) if ctx.needs_input_grad[1] else None
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = sum_to_shape(where(b == 0, 0.0, grad * b * a ** (b - 1)), a.shape)
+        if ctx.needs_input_grad[1]:
+            zero_base = (a == 0) & (b >= 0)
+            log_a = where(zero_base, 1.0, a).log()
+            gb = sum_to_shape(where(zero_base, 0.0, grad * a ** b * log_a), b.shape)
         return ga, gb
 
 
