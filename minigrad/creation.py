@@ -108,6 +108,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device="cpu
     """Like torch.arange: integers give int64, any float argument gives the default dtype."""
     if end is None:
         start, end = 0, start
+    if step == 0 or step != step:  # zero or NaN
+        raise ValueError(f"arange: step must be nonzero, got {step}")
     if dtype is None:
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = int64 if is_int else get_default_dtype()

@@ -40,6 +40,8 @@ CASES = [
      r"stride \(0, 0\)"),
     ("conv2d 3-D weight", lambda: F.conv2d(_image(), mg.randn(1, 3, 3)), ValueError,
      r"\(1, 3, 3\)"),
+    ("sum over axis 1.5", lambda: mg.randn(2, 3).sum(axis=1.5), TypeError, "1.5"),
+    ("arange step 0", lambda: mg.arange(0, 5, 0), ValueError, "step .* 0"),
     ("cross_entropy 0-d input", lambda: F.cross_entropy(mg.tensor(1.0), mg.tensor(0)),
      ValueError, "0-d"),
 ]

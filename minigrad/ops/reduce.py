@@ -20,7 +20,12 @@ def normalize_axes(axis, ndim):
     """None -> all axes; an int or a tuple -> a sorted tuple of non-negative axes."""
     if axis is None:
         return _ALL_AXES[ndim]
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    if isinstance(axis, numbers.Integral):
+        axes = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"axis must be an int, a tuple of ints or None, got {axis!r}")
     out = tuple(sorted({_axis(a, ndim) for a in axes}))
     if len(out) != len(axes):
         raise ValueError(f"repeated axis in {axis}")
