@@ -13,11 +13,8 @@ the reduction (sum, or the weighted mean Σ_r loss[r] / Σ_r w_{t_r}) is done wi
 ``nn.functional.cross_entropy``.
 """
 from ..autograd import Function, is_grad_enabled
+from ..backend import contiguous
 from ..tensor import Tensor
-
-
-def _contiguous(xp, a):
-    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
 
 
 class CrossEntropyRows(Function):
@@ -28,7 +25,7 @@ class CrossEntropyRows(Function):
     def forward(ctx, x, target, weight, label_smoothing, ignore_index):
         backend = x.backend
         xp = backend.xp
-        a = _contiguous(xp, x.data)
+        a = contiguous(x.data)
         probs = xp.empty_like(a)
         loss = xp.empty(a.shape[0], dtype=a.dtype)
         backend.cross_entropy_forward(a, target, weight, label_smoothing, ignore_index, probs,
@@ -46,7 +43,7 @@ class CrossEntropyRows(Function):
         if not is_grad_enabled():
             out = xp.empty_like(ctx.probs)
             backend.cross_entropy_backward(ctx.probs, target, weight, eps, ignore_index,
-                                           _contiguous(xp, grad.data), out)
+                                           contiguous(grad.data), out)
             return Tensor._wrap(out, x.device), None, None, None, None
         return _readable_backward(x, grad, target, weight, eps, ignore_index), None, None, None, None
 
