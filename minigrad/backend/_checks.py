@@ -41,30 +41,31 @@ def _float_arrays(first, arrays):
     return dtype
 
 
-def _same_size(first, arrays, what):
+def _same_size(first, arrays):
     n = first.size
     for a in arrays:
         if a.size != n:
-            raise ValueError(f"size mismatch: {what} {first.shape}, others "
-                             f"{[b.shape for b in arrays]} (the kernel needs equal sizes)")
+            raise ValueError(f"size mismatch: {[b.shape for b in (first, *arrays)]} (the kernel "
+                             "needs equal sizes)")
     return n
 
 
 # ---- kernel families ---------------------------------------------------------------------------
 
 def elementwise(out, *inputs):
-    """Elementwise kernels (activations, erf, soft_threshold): ``inputs`` and ``out`` of one
-    float dtype, C-contiguous, of equal SIZE (any shapes: the kernels see them flat).
-    Returns the size."""
-    # On every activation's path, so the rules are first tested in one pass (the usual case,
-    # all fine), and worked through one by one, for the message, only when one fails.
+    """Elementwise kernels (activations, erf, soft_threshold, and the optimizer updates):
+    ``out`` and ``inputs`` of one float dtype, C-contiguous, of equal SIZE (any shapes: the
+    kernels see them flat). Returns the size."""
+    # On every activation's and every update's path, so the rules are first tested in one pass
+    # (the usual case: all fine), and worked through one by one, for the message, only when
+    # one fails.
     dtype, n = out.dtype, out.size
     fine = dtype in FLOAT_DTYPES and out.flags.c_contiguous
     for a in inputs:
         fine = fine and a.dtype == dtype and a.size == n and a.flags.c_contiguous
     if not fine:
         _float_arrays(out, inputs)
-        _same_size(out, inputs, "out")
+        _same_size(out, inputs)
     return n
 
 
@@ -122,9 +123,7 @@ def _update(param, grad, *buffers):
     for b in buffers:
         if b is None:
             raise ValueError("a state buffer this update uses is None")
-    arrays = (grad, *buffers)
-    _float_arrays(param, arrays)
-    return _same_size(param, arrays, "param")
+    return elementwise(param, grad, *buffers)   # an update is elementwise on flat arrays too
 
 
 def sgd_step(param, grad, momentum_buffer, spec):
