@@ -24,10 +24,6 @@ from .penalties.base import _check_array
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "UnitNorm", "NonNeg", "L2Ball"]
 
 
-def _xp(a):
-    return array_module(a)
-
-
 def _nonneg(value, name, positive=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
             not math.isfinite(float(value)) or value < 0 or (positive and value == 0):
@@ -58,11 +54,11 @@ class _NormConstraint(Constraint):
                 raise ValueError(f"{self!r}: dim {d} is out of range for an array of shape "
                                  f"{w.shape}")
         axes = tuple(sorted({d % w.ndim for d in self.dim}))
-        return _xp(w).sqrt((w * w).sum(axis=axes, keepdims=True))
+        return array_module(w).sqrt((w * w).sum(axis=axes, keepdims=True))
 
     def _rescale(self, w, norms, desired):
         """w·desired/(eps + norm); with eps = 0, vectors of norm 0 are left unchanged."""
-        xp = _xp(w)
+        xp = array_module(w)
         if self.eps:
             return w * (desired / (self.eps + norms))
         safe = xp.where(norms > 0, norms, 1)
@@ -87,7 +83,7 @@ class MaxNorm(_NormConstraint):
 
     def _project(self, w):
         n = self._norms(w)
-        return self._rescale(w, n, _xp(w).minimum(n, self.max_value))
+        return self._rescale(w, n, array_module(w).minimum(n, self.max_value))
 
     def __repr__(self):
         return f"MaxNorm(max_value={self.max_value!r}, dim={self._dim_repr()!r})"
@@ -116,7 +112,8 @@ class MinMaxNorm(_NormConstraint):
 
     def _project(self, w):
         n = self._norms(w)
-        desired = self.rate * _xp(w).clip(n, self.min_value, self.max_value) + (1 - self.rate) * n
+        xp = array_module(w)
+        desired = self.rate * xp.clip(n, self.min_value, self.max_value) + (1 - self.rate) * n
         return self._rescale(w, n, desired)
 
     def __repr__(self):
@@ -137,7 +134,7 @@ class UnitNorm(_NormConstraint):
 
     def _project(self, w):
         n = self._norms(w)
-        return self._rescale(w, n, _xp(w).ones_like(n))
+        return self._rescale(w, n, array_module(w).ones_like(n))
 
     def __repr__(self):
         return f"UnitNorm(dim={self._dim_repr()!r})"
@@ -164,7 +161,7 @@ class L2Ball(Constraint):
         self.radius = _nonneg(radius, "radius")
 
     def _project(self, w):
-        n = float(_xp(w).sqrt((w * w).sum()))
+        n = float(array_module(w).sqrt((w * w).sum()))
         return w * (self.radius / n) if n > self.radius else w.copy()
 
     def __repr__(self):

@@ -518,6 +518,12 @@ _COMPARE = {"<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__", "==": 
             "!=": "__ne__"}
 
 
+def _const(array, like):
+    """``array`` as a tensor on ``like``'s device that is a constant of the graph (no history):
+    masks and saved arrays that a backward multiplies by."""
+    return Tensor._wrap(array, like._device)
+
+
 def _as_operand(x, like):
     """Turns the other operand of a binary op into a tensor on ``like``'s device.
 

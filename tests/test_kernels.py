@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from minigrad.backend import cpu, cuda_available, cuda_unavailable_reason, get_backend, reference
+from minigrad.backend.specs import AdamSpec, SgdSpec
 
 DEVICES = [
     "cpu",
@@ -264,19 +265,107 @@ def test_cpu_picks_threads_by_size():
 
 
 def test_cpu_rejects_bad_arguments():
-    _compiled()
+    be = get_backend("cpu")   # the compiled kernels, or the reference under MINIGRAD_PURE_NUMPY=1
     x = np.ones((4, 3), np.float32)
     with pytest.raises(ValueError, match="size mismatch"):
-        cpu.relu_forward(x, np.empty(11, np.float32))
+        be.relu_forward(x, np.empty(11, np.float32))
     with pytest.raises(ValueError, match="C-contiguous"):
-        cpu.relu_forward(x, np.empty((3, 4), np.float32).T)
+        be.relu_forward(x, np.empty((3, 4), np.float32).T)
     with pytest.raises((TypeError, ValueError)):
-        cpu.relu_forward(x, np.empty((4, 3), np.float64))
+        be.relu_forward(x, np.empty((4, 3), np.float64))
     with pytest.raises(ValueError, match="shape mismatch"):
-        cpu.softmax_forward(x, np.empty((4, 4), np.float32))
+        be.softmax_forward(x, np.empty((4, 4), np.float32))
     with pytest.raises(ValueError, match="shape mismatch"):
-        cpu.softmax_backward(x, np.ones((3, 3), np.float32), np.empty((4, 3), np.float32))
+        be.softmax_backward(x, np.ones((3, 3), np.float32), np.empty((4, 3), np.float32))
     with pytest.raises(ValueError, match="shape mismatch"):
-        cpu.logsumexp_forward(x, np.empty(3, np.float32))
+        be.logsumexp_forward(x, np.empty(3, np.float32))
     with pytest.raises(ValueError, match="shape mismatch"):
-        cpu.sum_rows(x, np.empty(4, np.float32))
+        be.sum_rows(x, np.empty(4, np.float32))
+
+
+# ---- every backend raises the same error for the same bad call ----------------------------------
+
+def _all_backends():
+    """The numpy reference backend, the compiled CPU one (unless MINIGRAD_PURE_NUMPY=1) and the
+    CUDA one (when a GPU is present), each checking its arguments with minigrad/backend/_checks.py."""
+    backends = [cpu.ReferenceBackend()]
+    if cpu.COMPILED:
+        backends.append(cpu.CpuBackend())
+    if cuda_available():
+        backends.append(get_backend("cuda"))
+    return backends
+
+
+def test_the_backend_is_chosen_where_it_is_built():
+    be = get_backend("cpu")
+    assert type(be) is (cpu.CpuBackend if cpu.COMPILED else cpu.ReferenceBackend)
+    assert get_backend("cpu") is be       # one object per device, cached
+    for kernel in (*reference.KERNELS, *reference.OPTIM_KERNELS, *reference.PROX_KERNELS,
+                   *reference.NN_KERNELS):
+        for cls in (cpu.CpuBackend, cpu.ReferenceBackend):
+            assert kernel in vars(cls), f"{cls.__name__} does not define {kernel} itself"
+
+
+def _bad_calls():
+    """(what is wrong, call(backend, make)): ``make(shape, dtype)`` makes an array on the device."""
+    f32, f64 = np.float32, np.float64
+    spec = AdamSpec(step_size=0.1, bias_correction2_sqrt=0.3, beta1=0.9, beta2=0.999, eps=1e-8,
+                    coupled_weight_decay=0.0, decoupled_decay=0.0, amsgrad=False, maximize=False)
+    sgd = SgdSpec(lr=0.1, coupled_weight_decay=0.0, momentum=0.9, dampening=0.0,
+                  nesterov=False, maximize=False, first_step=True)
+    return [
+        ("wrong dtype (float16)", lambda be, m: be.relu_forward(m(4, np.float16),
+                                                                m(4, np.float16))),
+        ("dtype mismatch", lambda be, m: be.relu_forward(m(4, f32), m(4, f64))),
+        ("dtype mismatch grad", lambda be, m: be.relu_backward(m(4, f32), m(4, f64), m(4, f32))),
+        ("non-contiguous out", lambda be, m: be.sigmoid_forward(m((4, 3), f32),
+                                                                m((3, 4), f32).T)),
+        ("non-contiguous input", lambda be, m: be.tanh_forward(m((4, 6), f64)[:, ::2],
+                                                               m((4, 3), f64))),
+        ("size mismatch", lambda be, m: be.relu_forward(m((4, 3), f32), m(11, f32))),
+        ("size mismatch grad", lambda be, m: be.tanh_backward(m(5, f32), m(4, f32), m(5, f32))),
+        ("row out shape", lambda be, m: be.softmax_forward(m((4, 3), f32), m((4, 4), f32))),
+        ("row input not 2-D", lambda be, m: be.log_softmax_forward(m(6, f32), m(6, f32))),
+        ("row grad shape", lambda be, m: be.softmax_backward(m((4, 3), f64), m((3, 3), f64),
+                                                             m((4, 3), f64))),
+        ("logsumexp out", lambda be, m: be.logsumexp_forward(m((4, 3), f32), m(3, f32))),
+        ("sum_rows out", lambda be, m: be.sum_rows(m((4, 3), f32), m(4, f32))),
+        ("sum_rows dtype", lambda be, m: be.sum_rows(m((4, 3), f32), m(3, f64))),
+        ("soft_threshold size", lambda be, m: be.soft_threshold(m(5, f32), 0.1, 1.0, m(4, f32))),
+        ("group_soft_threshold shape", lambda be, m: be.group_soft_threshold(
+            m((4, 3), f64), 0.1, m((3, 3), f64))),
+        ("im2col patches", lambda be, m: be.im2col(m((2, 3, 5, 5), f32), 1, 1, 0, 0, 1, 1,
+                                                   m((2, 3, 3, 2, 3, 3), f32))),
+        ("col2im dtype", lambda be, m: be.col2im(m((3, 3, 3, 2, 3, 3), f32), 1, 1, 0, 0, 1, 1,
+                                                 m((2, 3, 5, 5), f64))),
+        ("cross-entropy target dtype", lambda be, m: be.cross_entropy_forward(
+            m((4, 3), f32), m(4, np.int32), m(3, f32), 0.0, -100, m((4, 3), f32), m(4, f32))),
+        ("cross-entropy target non-contiguous", lambda be, m: be.cross_entropy_forward(
+            m((4, 3), f32), m(8, np.int64)[::2], m(3, f32), 0.0, -100, m((4, 3), f32),
+            m(4, f32))),
+        ("cross-entropy weight shape", lambda be, m: be.cross_entropy_forward(
+            m((4, 3), f32), m(4, np.int64), m(4, f32), 0.0, -100, m((4, 3), f32), m(4, f32))),
+        ("cross-entropy no classes", lambda be, m: be.cross_entropy_backward(
+            m((4, 0), f64), m(4, np.int64), m(0, f64), 0.0, -100, m(4, f64), m((4, 0), f64))),
+        ("erf size", lambda be, m: be.erf_forward(m(3, f64), m(4, f64))),
+        ("adam grad size", lambda be, m: be.adam_step(m(5, f32), m(4, f32), m(5, f32),
+                                                      m(5, f32), None, spec)),
+        ("adam dtype", lambda be, m: be.adam_step(m(5, f32), m(5, f32), m(5, f64), m(5, f32),
+                                                  None, spec)),
+        ("adam non-contiguous state", lambda be, m: be.adam_step(
+            m((2, 3), f64), m((2, 3), f64), m((3, 2), f64).T, m((2, 3), f64), None, spec)),
+        ("sgd missing momentum buffer", lambda be, m: be.sgd_step(m(5, f32), m(5, f32), None,
+                                                                  sgd)),
+    ]
+
+
+@pytest.mark.parametrize("what, call", _bad_calls(), ids=[w for w, _ in _bad_calls()])
+def test_every_backend_raises_the_same_error(what, call):
+    errors = []
+    for be in _all_backends():
+        make = lambda shape, dtype, be=be: be.xp.zeros(shape, dtype)  # noqa: E731
+        with pytest.raises((TypeError, ValueError)) as info:
+            call(be, make)
+        errors.append((type(be).__name__, info.type, str(info.value)))
+    for name, kind, message in errors[1:]:
+        assert (kind, message) == errors[0][1:], f"{what}: {name} and {errors[0][0]} differ"

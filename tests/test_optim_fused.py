@@ -18,6 +18,7 @@ import pytest
 import minigrad as mg
 from minigrad import optim
 from minigrad.backend import cpu, get_backend, reference
+from minigrad.backend.specs import AdagradSpec, AdamSpec, RmspropSpec, SgdSpec
 
 
 def _grid(**axes):
@@ -75,8 +76,9 @@ def test_fused_and_readable_paths_give_the_same_trajectory(cls, kwargs, dtype):
 
 def test_fused_runs_by_default_and_readable_when_asked(monkeypatch):
     calls = []
-    real = cpu.adam_step
-    monkeypatch.setattr(cpu, "adam_step", lambda *a: (calls.append(1), real(*a)))
+    backend = get_backend("cpu")
+    real = backend.adam_step
+    monkeypatch.setattr(backend, "adam_step", lambda *a: (calls.append(1), real(*a)))
     w = mg.tensor(np.ones(4), requires_grad=True)
     w.grad = mg.tensor(np.ones(4))
     optim.AdamW([w]).step()
@@ -90,21 +92,25 @@ def test_fused_runs_by_default_and_readable_when_asked(monkeypatch):
 # ---- kernels against the reference, on every device ---------------------------------------------
 
 def _kernel_args(name, n, dtype, rng, flags):
+    """The kernel's arrays and its spec (minigrad/backend/specs.py) for one flag combination."""
     a = lambda: rng.standard_normal(n).astype(dtype)  # noqa: E731
     pos = lambda: (rng.random(n) + 0.1).astype(dtype)  # noqa: E731
     if name == "sgd_step":
-        return [a(), a(), a()], [0.1, flags["wd"], flags["mu"], 0.2, flags["flag"],
-                                 flags["maximize"], flags["first"]]
+        return [a(), a(), a()], SgdSpec(
+            lr=0.1, coupled_weight_decay=flags["wd"], momentum=flags["mu"], dampening=0.2,
+            nesterov=flags["flag"], maximize=flags["maximize"], first_step=flags["first"])
     if name == "adam_step":
-        return [a(), a(), a(), pos(), pos()], [0.1, 0.3, 0.9, 0.999, 1e-8, flags["wd"],
-                                               0.01 if flags["first"] else 0.0, flags["flag"],
-                                               flags["maximize"]]
+        return [a(), a(), a(), pos(), pos()], AdamSpec(
+            step_size=0.1, bias_correction2_sqrt=0.3, beta1=0.9, beta2=0.999, eps=1e-8,
+            coupled_weight_decay=flags["wd"], decoupled_decay=0.01 if flags["first"] else 0.0,
+            amsgrad=flags["flag"], maximize=flags["maximize"])
     if name == "rmsprop_step":
         sq = pos() + 1
-        return [a(), a(), sq, (0.1 * a()).astype(dtype), a()], [0.01, 0.99, 1e-8, flags["wd"],
-                                                                flags["mu"], flags["flag"],
-                                                                flags["maximize"]]
-    return [a(), a(), pos()], [0.1, 1e-10, flags["wd"], flags["maximize"]]
+        return [a(), a(), sq, (0.1 * a()).astype(dtype), a()], RmspropSpec(
+            lr=0.01, alpha=0.99, eps=1e-8, coupled_weight_decay=flags["wd"],
+            momentum=flags["mu"], centered=flags["flag"], maximize=flags["maximize"])
+    return [a(), a(), pos()], AdagradSpec(clr=0.1, eps=1e-10, coupled_weight_decay=flags["wd"],
+                                          maximize=flags["maximize"])
 
 
 FLAGS = _grid(wd=[0.0, 0.1], mu=[0.0, 0.9], flag=[False, True], maximize=[False, True],
@@ -119,11 +125,11 @@ def test_kernel_matches_the_reference(name, dtype, n, device):
     rng = np.random.default_rng(3)
     flag_sets = FLAGS if n < 1000 else FLAGS[::7]
     for flags in flag_sets:
-        arrays, scalars = _kernel_args(name, n, dtype, rng, flags)
+        arrays, spec = _kernel_args(name, n, dtype, rng, flags)
         expected = [x.copy() for x in arrays]
-        getattr(reference, name)(*expected, *scalars)
+        getattr(reference, name)(*expected, spec)
         got = [backend.asarray(x.copy(), dtype) for x in arrays]
-        getattr(backend, name)(*got, *scalars)
+        getattr(backend, name)(*got, spec)
         for i, (e, g) in enumerate(zip(expected, got)):
             g = backend.to_numpy(g)
             if i == 1:
@@ -136,16 +142,50 @@ def test_kernel_matches_the_reference(name, dtype, n, device):
                 np.testing.assert_allclose(g, e, **tol, err_msg=f"{name} array {i} {flags}")
 
 
-def test_kernel_rejects_a_size_mismatch():
-    p = np.zeros(5)
+ADAGRAD = AdagradSpec(clr=0.1, eps=1e-10, coupled_weight_decay=0.0, maximize=False)
+
+
+def test_kernel_rejects_a_size_mismatch(device):
+    be = get_backend(device)
+    p = be.xp.zeros(5)
     with pytest.raises(ValueError, match="size mismatch"):
-        cpu.adagrad_step(p, np.zeros(4), np.zeros(5), 0.1, 1e-10, 0.0, False)
+        be.adagrad_step(p, be.xp.zeros(4), be.xp.zeros(5), ADAGRAD)
 
 
-def test_kernel_rejects_non_contiguous_param():
-    p = np.zeros((4, 4))[:, ::2]
+def test_kernel_rejects_non_contiguous_param(device):
+    be = get_backend(device)
+    p = be.xp.zeros((4, 4))[:, ::2]
     with pytest.raises(ValueError, match="C-contiguous"):
-        cpu.adagrad_step(p, np.zeros(8), np.zeros(8), 0.1, 1e-10, 0.0, False)
+        be.adagrad_step(p, be.xp.zeros(8), be.xp.zeros(8), ADAGRAD)
+
+
+def test_kernel_rejects_a_missing_buffer_its_flags_use(device):
+    be = get_backend(device)
+    p = be.xp.zeros(3)
+    spec = AdamSpec(step_size=0.1, bias_correction2_sqrt=0.3, beta1=0.9, beta2=0.999, eps=1e-8,
+                    coupled_weight_decay=0.0, decoupled_decay=0.0, amsgrad=True, maximize=False)
+    with pytest.raises(ValueError, match="is None"):
+        be.adam_step(p, be.xp.zeros(3), be.xp.zeros(3), be.xp.zeros(3), None, spec)
+    be.adam_step(p, be.xp.zeros(3), be.xp.zeros(3), be.xp.zeros(3), None,
+                 spec._replace(amsgrad=False))          # unused without amsgrad: fine
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop,
+                                 optim.Adagrad])
+def test_fused_step_takes_a_non_contiguous_grad(cls, device):
+    """The kernels reject non-contiguous arrays; the optimizer passes a contiguous copy of a
+    non-contiguous .grad, so the fused step equals the readable one."""
+    rng = np.random.default_rng(5)
+    w0 = rng.standard_normal((4, 3))
+    g = rng.standard_normal((3, 4))
+    out = []
+    for fused in (None, False):
+        w = mg.tensor(w0.copy(), device=device, requires_grad=True)
+        w.grad = mg.tensor(g, device=device).T          # a transposed, non-contiguous view
+        assert not w.grad.data.flags.c_contiguous
+        cls([w], lr=0.1, weight_decay=0.1, fused=fused).step()
+        out.append(w.numpy())
+    np.testing.assert_array_max_ulp(out[0], out[1], maxulp=4)
 
 
 NVCC = shutil.which("nvcc")

@@ -8,7 +8,9 @@
 Contract (minigrad/backend/reference.py, ``OPTIM_KERNELS``): ``param`` and the state buffers
 are updated IN PLACE (they are the kernels' ``out``); arrays are 1-D, C-contiguous, all float32
 or all double (``cython.floating``), of equal length. A buffer an update does not use (the
-momentum buffer at momentum 0, ...) may be any array: it is never touched.
+momentum buffer at momentum 0, ...) may be any array: it is never touched. The numbers and
+flags of the step come in one spec (minigrad/backend/specs.py: ``AdamSpec`` ...), read here by
+field name into typed locals before the loop.
 
 The arithmetic is the readable path's (minigrad/optim/*.py) operation for operation, with the
 scalars cast to the array's dtype exactly where numpy casts a Python float, so the fused and
@@ -75,13 +77,15 @@ cdef inline void _sgd_element(Py_ssize_t i, floating* param, const floating* gra
 
 
 def sgd_step(floating[::1] param, const floating[::1] grad, floating[::1] momentum_buffer,
-             double lr, double weight_decay, double momentum, double dampening,
-             bint nesterov, bint maximize, bint first_step, int nthreads):
-    """torch.optim.SGD on one parameter:
+             spec, int nthreads):
+    """torch.optim.SGD on one parameter (spec: ``SgdSpec``):
 
         g = ±grad (+ λw);  b = g (first step) or μb + (1−τ)g;  d = g + μb (Nesterov) or b;
         w ← w + (−lr)·d
     """
+    cdef double lr = spec.lr, weight_decay = spec.coupled_weight_decay
+    cdef double momentum = spec.momentum, dampening = spec.dampening
+    cdef bint nesterov = spec.nesterov, maximize = spec.maximize, first_step = spec.first_step
     cdef Py_ssize_t i, n = param.shape[0]
     _same_size(n, grad.shape[0])
     if momentum != 0:
@@ -135,15 +139,16 @@ cdef inline void _adam_element(Py_ssize_t i, floating* param, const floating* gr
 
 
 def adam_step(floating[::1] param, const floating[::1] grad, floating[::1] exp_avg,
-              floating[::1] exp_avg_sq, floating[::1] max_exp_avg_sq,
-              double step_size, double bias_correction2_sqrt, double beta1, double beta2,
-              double eps, double weight_decay, double decoupled_decay, bint amsgrad,
-              bint maximize, int nthreads):
-    """torch.optim.Adam / AdamW on one parameter (step_size = lr / (1 − β₁ᵗ)):
+              floating[::1] exp_avg_sq, floating[::1] max_exp_avg_sq, spec, int nthreads):
+    """torch.optim.Adam / AdamW on one parameter (spec: ``AdamSpec``; step_size = lr/(1 − β₁ᵗ)):
 
         g = ±grad (+ λw, coupled);  m = β₁m + (1−β₁)g;  v = β₂v + (1−β₂)g²;  v̂ = max(v̂, v)
         w ← w + [(−step_size)·m / (√v̂ / √(1−β₂ᵗ) + ε)  +  (−decoupled_decay)·w]
     """
+    cdef double step_size = spec.step_size, bias_correction2_sqrt = spec.bias_correction2_sqrt
+    cdef double beta1 = spec.beta1, beta2 = spec.beta2, eps = spec.eps
+    cdef double weight_decay = spec.coupled_weight_decay, decoupled_decay = spec.decoupled_decay
+    cdef bint amsgrad = spec.amsgrad, maximize = spec.maximize
     cdef Py_ssize_t i, n = param.shape[0]
     _same_size(n, grad.shape[0])
     _same_size(n, exp_avg.shape[0])
@@ -200,15 +205,16 @@ cdef inline void _rmsprop_element(Py_ssize_t i, floating* param, const floating*
 
 
 def rmsprop_step(floating[::1] param, const floating[::1] grad, floating[::1] square_avg,
-                 floating[::1] grad_avg, floating[::1] momentum_buffer, double lr,
-                 double alpha, double eps, double weight_decay, double momentum,
-                 bint centered, bint maximize, int nthreads):
-    """torch.optim.RMSprop on one parameter:
+                 floating[::1] grad_avg, floating[::1] momentum_buffer, spec, int nthreads):
+    """torch.optim.RMSprop on one parameter (spec: ``RmspropSpec``):
 
         g = ±grad (+ λw);  s = αs + (1−α)g²;  ḡ = αḡ + (1−α)g (centered);
         a = √(s − ḡ²) + ε (centered) or √s + ε;
         w ← w + (−lr)·b with b = μb + g/a (momentum > 0), else w ← w + (−lr)·(g/a)
     """
+    cdef double lr = spec.lr, alpha = spec.alpha, eps = spec.eps
+    cdef double weight_decay = spec.coupled_weight_decay, momentum = spec.momentum
+    cdef bint centered = spec.centered, maximize = spec.maximize
     cdef Py_ssize_t i, n = param.shape[0]
     _same_size(n, grad.shape[0])
     _same_size(n, square_avg.shape[0])
@@ -249,11 +255,14 @@ def rmsprop_step(floating[::1] param, const floating[::1] grad, floating[::1] sq
 # ---- Adagrad ---------------------------------------------------------------------------------
 
 def adagrad_step(floating[::1] param, const floating[::1] grad, floating[::1] state_sum,
-                 double clr, double eps, double weight_decay, bint maximize, int nthreads):
-    """torch.optim.Adagrad on one parameter (clr = lr / (1 + (t−1)·lr_decay)):
+                 spec, int nthreads):
+    """torch.optim.Adagrad on one parameter (spec: ``AdagradSpec``;
+    clr = lr / (1 + (t−1)·lr_decay)):
 
         g = ±grad (+ λw);  G = G + g²;  w ← w + (−clr)·(g / (√G + ε))
     """
+    cdef double clr = spec.clr, eps = spec.eps, weight_decay = spec.coupled_weight_decay
+    cdef bint maximize = spec.maximize
     cdef Py_ssize_t i, n = param.shape[0]
     _same_size(n, grad.shape[0])
     _same_size(n, state_sum.shape[0])

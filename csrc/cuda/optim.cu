@@ -5,6 +5,9 @@
 // an update does not use may be any pointer: it is never touched. One template per optimizer
 // taking its flags as arguments (not one kernel per flag combination); extern "C" wrappers
 // give each dtype an unmangled name (<op>_f32, <op>_f64) for minigrad/backend/cuda.py.
+// The scalar arguments after the arrays are the fields of the rule's spec
+// (minigrad/backend/specs.py: SgdSpec, AdamSpec, RmspropSpec, AdagradSpec), with the same names
+// in the same order: cuda.py passes the spec's fields in that order (bool -> int, float -> double).
 // The arithmetic is the readable path's (minigrad/optim/*.py), operation for operation.
 // Self-contained (no #include): CuPy compiles this file alone with NVRTC.
 
@@ -18,15 +21,15 @@ __device__ __forceinline__ double mg_sqrt(double v) { return sqrt(v); }
 // torch.optim.SGD:  g = ±grad (+ λw);  b = g (first step) or μb + (1−τ)g;
 //                   d = g + μb (Nesterov) or b;  w ← w + (−lr)·d
 template <typename T>
-__device__ void sgd_step(T* param, const T* grad, T* buf, double lr, double weight_decay,
+__device__ void sgd_step(T* param, const T* grad, T* buf, double lr, double coupled_weight_decay,
                          double momentum, double dampening, int nesterov, int maximize,
                          int first_step, long long n) {
-    const T neg_lr = T(-lr), wd = T(weight_decay), mu = T(momentum);
+    const T neg_lr = T(-lr), wd = T(coupled_weight_decay), mu = T(momentum);
     const T one_minus_tau = T(1.0 - dampening);
     GRID_STRIDE_LOOP(i, n) {
         const T w = param[i];
         T g = maximize ? -grad[i] : grad[i];
-        if (weight_decay != 0) g = g + wd * w;
+        if (coupled_weight_decay != 0) g = g + wd * w;
         if (momentum != 0) {
             const T b = first_step ? g : mu * buf[i] + one_minus_tau * g;
             buf[i] = b;
@@ -42,16 +45,16 @@ __device__ void sgd_step(T* param, const T* grad, T* buf, double lr, double weig
 template <typename T>
 __device__ void adam_step(T* param, const T* grad, T* exp_avg, T* exp_avg_sq,
                           T* max_exp_avg_sq, double step_size, double bias_correction2_sqrt,
-                          double beta1, double beta2, double eps, double weight_decay,
+                          double beta1, double beta2, double eps, double coupled_weight_decay,
                           double decoupled_decay, int amsgrad, int maximize, long long n) {
     const T b1 = T(beta1), one_minus_b1 = T(1.0 - beta1);
     const T b2 = T(beta2), one_minus_b2 = T(1.0 - beta2);
     const T neg_step = T(-step_size), bc2 = T(bias_correction2_sqrt), e = T(eps);
-    const T wd = T(weight_decay), neg_decay = T(-decoupled_decay);
+    const T wd = T(coupled_weight_decay), neg_decay = T(-decoupled_decay);
     GRID_STRIDE_LOOP(i, n) {
         const T w = param[i];
         T g = maximize ? -grad[i] : grad[i];
-        if (weight_decay != 0) g = g + wd * w;
+        if (coupled_weight_decay != 0) g = g + wd * w;
         const T m = b1 * exp_avg[i] + one_minus_b1 * g;
         const T v = b2 * exp_avg_sq[i] + one_minus_b2 * (g * g);
         exp_avg[i] = m;
@@ -72,14 +75,14 @@ __device__ void adam_step(T* param, const T* grad, T* exp_avg, T* exp_avg_sq,
 //   a = √(s − ḡ²) + ε or √s + ε;  w ← w + (−lr)·b, b = μb + g/a (momentum > 0), else (−lr)·g/a
 template <typename T>
 __device__ void rmsprop_step(T* param, const T* grad, T* square_avg, T* grad_avg, T* buf,
-                             double lr, double alpha, double eps, double weight_decay,
+                             double lr, double alpha, double eps, double coupled_weight_decay,
                              double momentum, int centered, int maximize, long long n) {
     const T a = T(alpha), one_minus_a = T(1.0 - alpha), neg_lr = T(-lr), e = T(eps);
-    const T wd = T(weight_decay), mu = T(momentum);
+    const T wd = T(coupled_weight_decay), mu = T(momentum);
     GRID_STRIDE_LOOP(i, n) {
         const T w = param[i];
         T g = maximize ? -grad[i] : grad[i];
-        if (weight_decay != 0) g = g + wd * w;
+        if (coupled_weight_decay != 0) g = g + wd * w;
         const T s = a * square_avg[i] + one_minus_a * (g * g);
         square_avg[i] = s;
         T avg;
@@ -104,12 +107,12 @@ __device__ void rmsprop_step(T* param, const T* grad, T* square_avg, T* grad_avg
 //   g = ±grad (+ λw);  G = G + g²;  w ← w + (−clr)·(g / (√G + ε))
 template <typename T>
 __device__ void adagrad_step(T* param, const T* grad, T* state_sum, double clr, double eps,
-                             double weight_decay, int maximize, long long n) {
-    const T neg_clr = T(-clr), e = T(eps), wd = T(weight_decay);
+                             double coupled_weight_decay, int maximize, long long n) {
+    const T neg_clr = T(-clr), e = T(eps), wd = T(coupled_weight_decay);
     GRID_STRIDE_LOOP(i, n) {
         const T w = param[i];
         T g = maximize ? -grad[i] : grad[i];
-        if (weight_decay != 0) g = g + wd * w;
+        if (coupled_weight_decay != 0) g = g + wd * w;
         const T s = state_sum[i] + g * g;
         state_sum[i] = s;
         param[i] = w + neg_clr * (g / (mg_sqrt(s) + e));
@@ -120,34 +123,35 @@ __device__ void adagrad_step(T* param, const T* grad, T* state_sum, double clr, 
 
 #define SGD_ENTRY(T, suffix)                                                                   \
     extern "C" __global__ void sgd_step_##suffix(                                              \
-        T* param, const T* grad, T* buf, double lr, double weight_decay, double momentum,      \
-        double dampening, int nesterov, int maximize, int first_step, long long n) {           \
-        sgd_step<T>(param, grad, buf, lr, weight_decay, momentum, dampening, nesterov,         \
-                    maximize, first_step, n);                                                  \
+        T* param, const T* grad, T* buf, double lr, double coupled_weight_decay,               \
+        double momentum, double dampening, int nesterov, int maximize, int first_step,         \
+        long long n) {                                                                         \
+        sgd_step<T>(param, grad, buf, lr, coupled_weight_decay, momentum, dampening,           \
+                    nesterov, maximize, first_step, n);                                        \
     }
 #define ADAM_ENTRY(T, suffix)                                                                  \
     extern "C" __global__ void adam_step_##suffix(                                             \
         T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,                 \
         double step_size, double bias_correction2_sqrt, double beta1, double beta2,            \
-        double eps, double weight_decay, double decoupled_decay, int amsgrad, int maximize,    \
-        long long n) {                                                                         \
+        double eps, double coupled_weight_decay, double decoupled_decay, int amsgrad,          \
+        int maximize, long long n) {                                                           \
         adam_step<T>(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size,              \
-                     bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decoupled_decay,  \
-                     amsgrad, maximize, n);                                                    \
+                     bias_correction2_sqrt, beta1, beta2, eps, coupled_weight_decay,           \
+                     decoupled_decay, amsgrad, maximize, n);                                   \
     }
 #define RMSPROP_ENTRY(T, suffix)                                                               \
     extern "C" __global__ void rmsprop_step_##suffix(                                          \
         T* param, const T* grad, T* square_avg, T* grad_avg, T* buf, double lr, double alpha,  \
-        double eps, double weight_decay, double momentum, int centered, int maximize,          \
-        long long n) {                                                                         \
-        rmsprop_step<T>(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay,  \
-                        momentum, centered, maximize, n);                                      \
+        double eps, double coupled_weight_decay, double momentum, int centered,                \
+        int maximize, long long n) {                                                           \
+        rmsprop_step<T>(param, grad, square_avg, grad_avg, buf, lr, alpha, eps,                \
+                        coupled_weight_decay, momentum, centered, maximize, n);                \
     }
 #define ADAGRAD_ENTRY(T, suffix)                                                               \
     extern "C" __global__ void adagrad_step_##suffix(                                          \
-        T* param, const T* grad, T* state_sum, double clr, double eps, double weight_decay,    \
-        int maximize, long long n) {                                                           \
-        adagrad_step<T>(param, grad, state_sum, clr, eps, weight_decay, maximize, n);          \
+        T* param, const T* grad, T* state_sum, double clr, double eps,                         \
+        double coupled_weight_decay, int maximize, long long n) {                              \
+        adagrad_step<T>(param, grad, state_sum, clr, eps, coupled_weight_decay, maximize, n);  \
     }
 
 SGD_ENTRY(float, f32)

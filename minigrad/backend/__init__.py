@@ -1,22 +1,42 @@
-"""Array backends, one per device, sharing one flat kernel contract (see ``reference.py``).
+"""Array backends, one object per device, sharing one flat kernel contract (``reference.py``).
 
-``get_backend("cpu")`` is the module ``minigrad.backend.cpu`` (numpy + the compiled Cython
-kernels in ``minigrad._C``); ``get_backend("cuda")`` is ``minigrad.backend.cuda`` (CuPy + the
-kernels in csrc/cuda/*.cu). Both expose ``name``, ``xp`` (the array module) and every kernel
-named in ``reference.KERNELS`` with the reference's signature. CuPy is imported only when a
-CUDA tensor is asked for.
+``get_backend(device)`` returns the device's backend object (built once, then cached):
+
+  * ``"cpu"``:  ``cpu.CpuBackend`` — numpy arrays and the Cython kernels compiled from
+    csrc/cpu/*.pyx into ``minigrad._C``; or, with ``MINIGRAD_PURE_NUMPY=1``,
+    ``cpu.ReferenceBackend`` — numpy arrays and the plain numpy kernels of ``reference.py``;
+  * ``"cuda"``: ``cuda.CudaBackend`` — CuPy arrays and the kernels of csrc/cuda/*.cu (CuPy is
+    imported only when a CUDA tensor is asked for).
+
+Every backend object has ``name`` ("cpu" or "cuda"), ``xp`` (the array module), ``to_numpy``,
+``asarray``, ``synchronize``, and one method per kernel of the contract, written out by name:
+``backend.relu_forward(x, out)``, ``backend.adam_step(param, grad, ..., spec)``. Before a
+kernel runs, each method checks its arguments with the checks of ``_checks.py`` (written once
+for all backends), so a bad call raises the same TypeError or ValueError on every device.
+
+Two array helpers used across the package live here too: ``array_module`` (numpy or cupy for
+this array) and ``contiguous`` (the array itself, or a C-contiguous copy of it).
 """
+import numpy
 
 DEVICES = ("cpu", "cuda")
 
 
 def array_module(a):
     """numpy for a numpy array, cupy for a cupy array (cupy is imported only in that case)."""
-    import numpy
     if isinstance(a, numpy.ndarray):
         return numpy
     import cupy
     return cupy
+
+
+def contiguous(a):
+    """``a`` when it is C-contiguous, else a C-contiguous copy (numpy or cupy alike).
+
+    The kernels read and write their arrays as flat C-ordered memory, so every caller that may
+    hold a view (a transpose, a slice) passes ``contiguous(a)``.
+    """
+    return a if a.flags.c_contiguous else a.copy(order="C")
 
 
 def normalize_device(device):
@@ -34,23 +54,36 @@ def normalize_device(device):
     raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
 
 
-_cache = {}
+def _build(name):
+    """The backend object of device ``name`` ('cpu' or 'cuda'): where the choice is made."""
+    if name == "cpu":
+        from . import cpu
+        if cpu.COMPILED:
+            return cpu.CpuBackend()
+        # MINIGRAD_PURE_NUMPY=1: the numpy reference kernels run on the CPU instead of the
+        # compiled ones (which are then not even imported; see cpu.py).
+        return cpu.ReferenceBackend()
+    from . import cuda  # raises a RuntimeError that says why CuPy/GPU is missing
+    return cuda.CudaBackend()
+
+
+_backends = {}   # 'cpu' / 'cuda' -> backend object
+_cache = {}      # any spelling of a device ('cuda:0', ...) -> backend object
 
 
 def get_backend(device):
-    """The backend module of ``device`` (cached: this is on every operation's path)."""
+    """The backend object of ``device`` (cached: this is on every operation's path)."""
     try:
         return _cache[device]
     except (KeyError, TypeError):
         pass
     name = normalize_device(device)
-    if name == "cpu":
-        from . import cpu as module
-    else:
-        from . import cuda as module  # raises a RuntimeError that says why CuPy/GPU is missing
+    backend = _backends.get(name)
+    if backend is None:
+        backend = _backends[name] = _build(name)
     if isinstance(device, str):
-        _cache[device] = module
-    return module
+        _cache[device] = backend
+    return backend
 
 
 def cuda_available():

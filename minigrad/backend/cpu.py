@@ -1,28 +1,28 @@
-"""CPU backend: numpy arrays, with the kernels of ``reference.KERNELS`` compiled from
-csrc/cpu/*.pyx (Cython + OpenMP) into ``minigrad._C``.
+"""The CPU backends: numpy arrays, with either the compiled kernels or the numpy reference ones.
 
-Each function has the reference signature (``relu_forward(x, out)``, ...) and writes into the
-caller's ``out``. Elementwise kernels run on flat views of C-contiguous arrays; row kernels on
-the 2-D arrays as given.
+``CpuBackend`` runs the kernels of the contract (``reference.py``) compiled from
+csrc/cpu/*.pyx (Cython + OpenMP) into ``minigrad._C``. ``ReferenceBackend`` runs the plain
+numpy functions of ``reference.py`` themselves. ``minigrad.backend.get_backend("cpu")`` builds
+the first, or the second when ``MINIGRAD_PURE_NUMPY=1`` (then ``COMPILED`` is False and the
+compiled modules are not imported at all, built or not). Both write into the caller's ``out``
+and check their arguments first with ``_checks.py``, as the CUDA backend does.
+
+Elementwise kernels run on flat views of C-contiguous arrays; row kernels on the 2-D arrays as
+given. Without the compiled modules (and without ``MINIGRAD_PURE_NUMPY=1``), importing this
+raises ImportError naming the build command (``make build`` or ``pip install -e .``).
 
 Threads: below ``PARALLEL_MIN_SIZE`` elements a kernel runs on one thread. On small arrays
 waking the OpenMP pool costs more than it saves, and its spinning workers slow the next
 OpenBLAS GEMM (from ~1.5 to ~5 ms in PERF-NOTES.md), so only large arrays use ``NUM_THREADS``
 threads (the CPUs this process may run on, at most ``MAX_THREADS``; ``OMP_NUM_THREADS`` lowers
 it when set).
-
-Without the compiled modules importing this raises ImportError (build them with ``make build``
-or ``pip install -e .``). Set ``MINIGRAD_PURE_NUMPY=1`` to use the numpy reference kernels
-instead, whether or not the compiled ones are built; ``COMPILED`` says which are in use.
 """
 import os
 
 import numpy
 
+from . import _checks as check
 from . import reference
-
-name = "cpu"
-xp = numpy
 
 #: Element count from which a kernel runs on NUM_THREADS threads instead of one.
 PARALLEL_MIN_SIZE = 1 << 17
@@ -55,11 +55,16 @@ NUM_THREADS = _num_threads()
 # below; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-if os.environ.get("MINIGRAD_PURE_NUMPY") == "1":
-    _act = _softmax = _reduce = None
-else:
+#: True when the compiled kernels are in use; False with MINIGRAD_PURE_NUMPY=1.
+COMPILED = os.environ.get("MINIGRAD_PURE_NUMPY") != "1"
+
+if COMPILED:
     try:
         from minigrad._C import activation as _act
+        from minigrad._C import conv as _conv
+        from minigrad._C import loss as _loss
+        from minigrad._C import optim as _optim
+        from minigrad._C import prox as _prox
         from minigrad._C import reduce as _reduce
         from minigrad._C import softmax as _softmax
     except ImportError as exc:
@@ -67,20 +72,6 @@ else:
             f"minigrad's compiled CPU kernels (minigrad._C) are not built ({exc}). "
             "Build them with `make build` or `pip install -e .`, or set MINIGRAD_PURE_NUMPY=1 "
             "to run on the (slower) numpy reference kernels.") from exc
-
-COMPILED = _act is not None
-
-
-def to_numpy(a):
-    return a
-
-
-def asarray(data, dtype):
-    return numpy.asarray(data, dtype=dtype)
-
-
-def synchronize():
-    pass
 
 
 def _threads(a):
@@ -94,163 +85,267 @@ def _optimizer_threads(a):
     return NUM_THREADS if a.size >= OPTIMIZER_PARALLEL_MIN_SIZE else 1
 
 
-def _flat_out(out):
-    # reshape(-1) of a non-contiguous array is a copy: the kernel would write into it and the
-    # caller's out would silently stay unchanged.
-    if not out.flags.c_contiguous:
-        raise ValueError("out must be C-contiguous (the kernels write into it in place)")
-    return out.reshape(-1)
+def _flat(a):
+    # A view: every array reaching a kernel has passed the C-contiguity check.
+    return a.reshape(-1)
 
 
-# ---- fused activations (any shape; run on flat views) ----------------------------------------
-
-def relu_forward(x, out):
-    _act.relu_forward(x.reshape(-1), _flat_out(out), _threads(x))
-
-
-def relu_backward(x, grad, out):
-    _act.relu_backward(x.reshape(-1), grad.reshape(-1), _flat_out(out), _threads(x))
+def _flat_or_none(buffer):
+    # An optimizer state buffer that the update's flags leave unused may be None.
+    return None if buffer is None else buffer.reshape(-1)
 
 
-def sigmoid_forward(x, out):
-    _act.sigmoid_forward(x.reshape(-1), _flat_out(out), _threads(x))
+def _flat_or_param(buffer, flat_param):
+    # The compiled kernels take an array for every buffer: an unused one (None) is passed as
+    # param, which they never touch through it, and which satisfies the typed memoryview.
+    return flat_param if buffer is None else buffer.reshape(-1)
 
 
-def sigmoid_backward(y, grad, out):
-    _act.sigmoid_backward(y.reshape(-1), grad.reshape(-1), _flat_out(out), _threads(y))
+class ReferenceBackend:
+    """Device "cpu" on the numpy reference kernels (``MINIGRAD_PURE_NUMPY=1``): each method
+    checks its arguments as the compiled backends do, then runs the function of
+    ``reference.py`` of the same name."""
+
+    name = "cpu"
+    xp = numpy
+
+    def to_numpy(self, a):
+        return a
+
+    def asarray(self, data, dtype):
+        return numpy.asarray(data, dtype=dtype)
+
+    def synchronize(self):
+        pass
+
+    # ---- fused activations (any shape: flat views, so equal sizes suffice) -------------------
+    def relu_forward(self, x, out):
+        check.elementwise(out, x)
+        reference.relu_forward(_flat(x), _flat(out))
+
+    def relu_backward(self, x, grad, out):
+        check.elementwise(out, x, grad)
+        reference.relu_backward(_flat(x), _flat(grad), _flat(out))
+
+    def sigmoid_forward(self, x, out):
+        check.elementwise(out, x)
+        reference.sigmoid_forward(_flat(x), _flat(out))
+
+    def sigmoid_backward(self, y, grad, out):
+        check.elementwise(out, y, grad)
+        reference.sigmoid_backward(_flat(y), _flat(grad), _flat(out))
+
+    def tanh_forward(self, x, out):
+        check.elementwise(out, x)
+        reference.tanh_forward(_flat(x), _flat(out))
+
+    def tanh_backward(self, y, grad, out):
+        check.elementwise(out, y, grad)
+        reference.tanh_backward(_flat(y), _flat(grad), _flat(out))
+
+    # ---- row kernels on (rows, cols) ---------------------------------------------------------
+    def softmax_forward(self, x, out):
+        check.rows(out, x.shape, x)
+        reference.softmax_forward(x, out)
+
+    def softmax_backward(self, y, grad, out):
+        check.rows(out, y.shape, y, grad)
+        reference.softmax_backward(y, grad, out)
+
+    def log_softmax_forward(self, x, out):
+        check.rows(out, x.shape, x)
+        reference.log_softmax_forward(x, out)
+
+    def log_softmax_backward(self, y, grad, out):
+        check.rows(out, y.shape, y, grad)
+        reference.log_softmax_backward(y, grad, out)
+
+    def logsumexp_forward(self, x, out):
+        check.rows(out, x.shape[:1], x)
+        reference.logsumexp_forward(x, out)
+
+    def sum_rows(self, x, out):
+        check.rows(out, x.shape[1:], x)
+        reference.sum_rows(x, out)
+
+    # ---- optimizer updates (minigrad/optim): param and state updated in place, flat ----------
+    def sgd_step(self, param, grad, momentum_buffer, spec):
+        check.sgd_step(param, grad, momentum_buffer, spec)
+        reference.sgd_step(_flat(param), _flat(grad), _flat_or_none(momentum_buffer), spec)
+
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, spec):
+        check.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, spec)
+        reference.adam_step(_flat(param), _flat(grad), _flat(exp_avg), _flat(exp_avg_sq),
+                            _flat_or_none(max_exp_avg_sq), spec)
+
+    def rmsprop_step(self, param, grad, square_avg, grad_avg, momentum_buffer, spec):
+        check.rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, spec)
+        reference.rmsprop_step(_flat(param), _flat(grad), _flat(square_avg),
+                               _flat_or_none(grad_avg), _flat_or_none(momentum_buffer), spec)
+
+    def adagrad_step(self, param, grad, state_sum, spec):
+        check.adagrad_step(param, grad, state_sum, spec)
+        reference.adagrad_step(_flat(param), _flat(grad), _flat(state_sum), spec)
+
+    # ---- proximal operators (minigrad/penalties): soft / group soft-thresholding -------------
+    def soft_threshold(self, v, threshold, divisor, out):
+        check.elementwise(out, v)
+        reference.soft_threshold(_flat(v), threshold, divisor, _flat(out))
+
+    def group_soft_threshold(self, v, threshold, out):
+        check.rows(out, v.shape, v)
+        reference.group_soft_threshold(v, threshold, out)
+
+    # ---- nn (minigrad/ops/conv.py, ops/loss.py, nn/functional.py) ----------------------------
+    def im2col(self, x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+        check.patches(x, out)
+        reference.im2col(x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out)
+
+    def col2im(self, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+        check.patches(out, cols)
+        reference.col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out)
+
+    def cross_entropy_forward(self, x, target, weight, label_smoothing, ignore_index, probs,
+                              loss):
+        check.cross_entropy(x, target, weight, probs, loss)
+        reference.cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, probs,
+                                        loss)
+
+    def cross_entropy_backward(self, probs, target, weight, label_smoothing, ignore_index, grad,
+                               out):
+        check.cross_entropy(probs, target, weight, out, grad)
+        reference.cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index,
+                                         grad, out)
+
+    def erf_forward(self, x, out):
+        check.elementwise(out, x)
+        reference.erf_forward(_flat(x), _flat(out))
 
 
-def tanh_forward(x, out):
-    # numpy's own tanh (vectorised with AVX-512 where the CPU has it) measured 3.8 ms on 10M
-    # float32 against 6.6 ms for the SSE2 Cython loop, and there is nothing to fuse here.
-    numpy.tanh(x, out=out)
+class CpuBackend:
+    """Device "cpu" on the compiled kernels of ``minigrad._C`` (csrc/cpu/*.pyx): each method
+    checks its arguments, then calls its Cython kernel with a thread count chosen by size."""
 
+    name = "cpu"
+    xp = numpy
 
-def tanh_backward(y, grad, out):
-    _act.tanh_backward(y.reshape(-1), grad.reshape(-1), _flat_out(out), _threads(y))
+    def to_numpy(self, a):
+        return a
 
+    def asarray(self, data, dtype):
+        return numpy.asarray(data, dtype=dtype)
 
-# ---- row kernels on (rows, cols); the typed memoryviews reject non-contiguous arrays ----------
+    def synchronize(self):
+        pass
 
-def softmax_forward(x, out):
-    _softmax.softmax_forward(x, out, _threads(x))
+    # ---- fused activations (any shape; run on flat views: reshape(-1) of a C-contiguous array
+    # is a view, so the kernel writes into the caller's out) -----------------------------------
+    def relu_forward(self, x, out):
+        check.elementwise(out, x)
+        _act.relu_forward(x.reshape(-1), out.reshape(-1), _threads(x))
 
+    def relu_backward(self, x, grad, out):
+        check.elementwise(out, x, grad)
+        _act.relu_backward(x.reshape(-1), grad.reshape(-1), out.reshape(-1), _threads(x))
 
-def softmax_backward(y, grad, out):
-    _softmax.softmax_backward(y, grad, out, _threads(y))
+    def sigmoid_forward(self, x, out):
+        check.elementwise(out, x)
+        _act.sigmoid_forward(x.reshape(-1), out.reshape(-1), _threads(x))
 
+    def sigmoid_backward(self, y, grad, out):
+        check.elementwise(out, y, grad)
+        _act.sigmoid_backward(y.reshape(-1), grad.reshape(-1), out.reshape(-1), _threads(y))
 
-def log_softmax_forward(x, out):
-    _softmax.log_softmax_forward(x, out, _threads(x))
+    def tanh_forward(self, x, out):
+        check.elementwise(out, x)
+        # numpy's own tanh (vectorised with AVX-512 where the CPU has it) measured 3.8 ms on 10M
+        # float32 against 6.6 ms for the SSE2 Cython loop, and there is nothing to fuse here.
+        numpy.tanh(x.reshape(-1), out=out.reshape(-1))
 
+    def tanh_backward(self, y, grad, out):
+        check.elementwise(out, y, grad)
+        _act.tanh_backward(y.reshape(-1), grad.reshape(-1), out.reshape(-1), _threads(y))
 
-def log_softmax_backward(y, grad, out):
-    _softmax.log_softmax_backward(y, grad, out, _threads(y))
+    # ---- row kernels on (rows, cols) ---------------------------------------------------------
+    def softmax_forward(self, x, out):
+        check.rows(out, x.shape, x)
+        _softmax.softmax_forward(x, out, _threads(x))
 
+    def softmax_backward(self, y, grad, out):
+        check.rows(out, y.shape, y, grad)
+        _softmax.softmax_backward(y, grad, out, _threads(y))
 
-def logsumexp_forward(x, out):
-    _softmax.logsumexp_forward(x, out, _threads(x))
+    def log_softmax_forward(self, x, out):
+        check.rows(out, x.shape, x)
+        _softmax.log_softmax_forward(x, out, _threads(x))
 
+    def log_softmax_backward(self, y, grad, out):
+        check.rows(out, y.shape, y, grad)
+        _softmax.log_softmax_backward(y, grad, out, _threads(y))
 
-# ---- reduce-to-shape ---------------------------------------------------------------------------
+    def logsumexp_forward(self, x, out):
+        check.rows(out, x.shape[:1], x)
+        _softmax.logsumexp_forward(x, out, _threads(x))
 
-def sum_rows(x, out):
-    _reduce.sum_rows(x, out, _threads(x))
+    def sum_rows(self, x, out):
+        check.rows(out, x.shape[1:], x)
+        _reduce.sum_rows(x, out, _threads(x))
 
-
-if not COMPILED:
-    # MINIGRAD_PURE_NUMPY=1: every kernel is the reference's numpy function.
-    globals().update({k: getattr(reference, k) for k in reference.KERNELS})
-
-
-# ---- optimizer updates (minigrad/optim): param and state updated in place, on flat views ------
-
-if COMPILED:
-    try:
-        from minigrad._C import optim as _optim
-    except ImportError as exc:
-        raise ImportError(f"minigrad._C.optim is not built ({exc}): rebuild with `make build`"
-                          ) from exc
-
-    def _flat_or_unused(buf, param_flat):
-        # The kernels never touch a buffer their flags leave unused; any array of the right
-        # dtype satisfies the typed memoryview.
-        return param_flat if buf is None else _flat_out(buf)
-
-    def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening,
-                 nesterov, maximize, first_step):
-        p = _flat_out(param)
-        _optim.sgd_step(p, grad.reshape(-1), _flat_or_unused(momentum_buffer, p), lr,
-                        weight_decay, momentum, dampening, nesterov, maximize, first_step,
+    # ---- optimizer updates (minigrad/optim): param and state updated in place, flat ----------
+    def sgd_step(self, param, grad, momentum_buffer, spec):
+        check.sgd_step(param, grad, momentum_buffer, spec)
+        p = param.reshape(-1)
+        _optim.sgd_step(p, grad.reshape(-1), _flat_or_param(momentum_buffer, p), spec,
                         _optimizer_threads(param))
 
-    def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size,
-                  bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decoupled_decay,
-                  amsgrad, maximize):
-        p = _flat_out(param)
-        _optim.adam_step(p, grad.reshape(-1), _flat_out(exp_avg), _flat_out(exp_avg_sq),
-                         _flat_or_unused(max_exp_avg_sq, p), step_size, bias_correction2_sqrt,
-                         beta1, beta2, eps, weight_decay, decoupled_decay, amsgrad, maximize,
-                         _optimizer_threads(param))
+    def adam_step(self, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, spec):
+        check.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, spec)
+        p = param.reshape(-1)
+        _optim.adam_step(p, grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
+                         _flat_or_param(max_exp_avg_sq, p), spec, _optimizer_threads(param))
 
-    def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
-                     weight_decay, momentum, centered, maximize):
-        p = _flat_out(param)
-        _optim.rmsprop_step(p, grad.reshape(-1), _flat_out(square_avg),
-                            _flat_or_unused(grad_avg, p), _flat_or_unused(momentum_buffer, p),
-                            lr, alpha, eps, weight_decay, momentum, centered, maximize,
+    def rmsprop_step(self, param, grad, square_avg, grad_avg, momentum_buffer, spec):
+        check.rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, spec)
+        p = param.reshape(-1)
+        _optim.rmsprop_step(p, grad.reshape(-1), square_avg.reshape(-1),
+                            _flat_or_param(grad_avg, p), _flat_or_param(momentum_buffer, p),
+                            spec, _optimizer_threads(param))
+
+    def adagrad_step(self, param, grad, state_sum, spec):
+        check.adagrad_step(param, grad, state_sum, spec)
+        _optim.adagrad_step(param.reshape(-1), grad.reshape(-1), state_sum.reshape(-1), spec,
                             _optimizer_threads(param))
 
-    def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
-        _optim.adagrad_step(_flat_out(param), grad.reshape(-1), _flat_out(state_sum), clr, eps,
-                            weight_decay, maximize, _optimizer_threads(param))
-else:
-    globals().update({k: getattr(reference, k) for k in reference.OPTIM_KERNELS})
+    # ---- proximal operators (minigrad/penalties): soft / group soft-thresholding -------------
+    def soft_threshold(self, v, threshold, divisor, out):
+        check.elementwise(out, v)
+        _prox.soft_threshold(v.reshape(-1), threshold, divisor, out.reshape(-1), _threads(v))
 
-
-# ---- proximal operators (minigrad/penalties.py): soft / group soft-thresholding -------------
-
-if COMPILED:
-    try:
-        from minigrad._C import prox as _prox
-    except ImportError as exc:
-        raise ImportError(f"minigrad._C.prox is not built ({exc}): rebuild with `make build`"
-                          ) from exc
-
-    def soft_threshold(v, threshold, divisor, out):
-        _prox.soft_threshold(v.reshape(-1), threshold, divisor, _flat_out(out), _threads(v))
-
-    def group_soft_threshold(v, threshold, out):
+    def group_soft_threshold(self, v, threshold, out):
+        check.rows(out, v.shape, v)
         _prox.group_soft_threshold(v, threshold, out, _threads(v))
-else:
-    globals().update({k: getattr(reference, k) for k in reference.PROX_KERNELS})
 
-
-# ---- nn (minigrad/ops/conv.py, ops/loss.py): im2col / col2im, fused cross-entropy -----------
-
-if COMPILED:
-    try:
-        from minigrad._C import conv as _conv
-        from minigrad._C import loss as _loss
-    except ImportError as exc:
-        raise ImportError(f"minigrad._C.conv / loss are not built ({exc}): rebuild with "
-                          "`make build`") from exc
-
-    def im2col(x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+    # ---- nn (minigrad/ops/conv.py, ops/loss.py, nn/functional.py) ----------------------------
+    def im2col(self, x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+        check.patches(x, out)
         _conv.im2col(x, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, _threads(out))
 
-    def col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+    def col2im(self, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
+        check.patches(out, cols)
         _conv.col2im(cols, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, _threads(cols))
 
-    def cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, probs, loss):
+    def cross_entropy_forward(self, x, target, weight, label_smoothing, ignore_index, probs,
+                              loss):
+        check.cross_entropy(x, target, weight, probs, loss)
         _loss.cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, probs,
                                     loss, _threads(x))
 
-    def cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index, grad, out):
+    def cross_entropy_backward(self, probs, target, weight, label_smoothing, ignore_index, grad,
+                               out):
+        check.cross_entropy(probs, target, weight, out, grad)
         _loss.cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index,
                                      grad, out, _threads(probs))
 
-    def erf_forward(x, out):
-        _loss.erf_forward(x.reshape(-1), _flat_out(out), _threads(x))
-else:
-    globals().update({k: getattr(reference, k) for k in reference.NN_KERNELS})
+    def erf_forward(self, x, out):
+        check.elementwise(out, x)
+        _loss.erf_forward(x.reshape(-1), out.reshape(-1), _threads(x))

@@ -1,9 +1,12 @@
 """The kernel contract, as plain numpy: the reference every fast kernel is tested against.
 
-Every backend (this one, ``cpu`` with Cython kernels, ``cuda`` with CuPy kernels) exposes the
-same functions with the same arguments. A kernel never allocates its result: it writes into
+Every backend object (``cpu.CpuBackend`` with Cython kernels, ``cuda.CudaBackend`` with CUDA
+kernels, and ``cpu.ReferenceBackend``, which runs these functions) has one method per function
+here, with the same name and arguments; its method checks the arguments (``_checks.py``), then
+runs its kernel. A kernel never allocates its result: it writes into
 ``out``, an array the caller made with the right shape and dtype (float32 or float64, the same
-dtype as the inputs). Inputs are C-contiguous.
+dtype as the inputs). Inputs are C-contiguous. The functions themselves check nothing: they
+also run on float16 (penalties' prox) and on CuPy arrays.
 
 Shapes:
   * elementwise kernels take arrays of any (equal) shape;
@@ -17,46 +20,43 @@ csrc/cuda/*.cu.
 """
 import numpy as np
 
-
-def _xp(a):
-    from . import array_module
-    return array_module(a)
+from . import array_module   # numpy or cupy, whichever holds the array
 
 
 # ---- fused activations: y = f(x) and dx = dy * f'(x) in one pass ----------------------------
 
 def relu_forward(x, out):
     """out = max(x, 0)"""
-    _xp(x).maximum(x, 0, out=out)
+    array_module(x).maximum(x, 0, out=out)
 
 
 def relu_backward(x, grad, out):
     """out = grad * [x > 0]   (derivative 0 at x = 0, as torch)"""
-    xp = _xp(x)
+    xp = array_module(x)
     xp.multiply(grad, x > 0, out=out)
 
 
 def sigmoid_forward(x, out):
     """out = 1 / (1 + exp(-x)), computed without overflow for large |x|"""
-    xp = _xp(x)
+    xp = array_module(x)
     e = xp.exp(-xp.abs(x))                      # in (0, 1], never overflows
     xp.divide(xp.where(x >= 0, 1, e), 1 + e, out=out)
 
 
 def sigmoid_backward(y, grad, out):
     """out = grad * y * (1 - y), with y = sigmoid(x)"""
-    xp = _xp(y)
+    xp = array_module(y)
     xp.multiply(grad, y * (1 - y), out=out)
 
 
 def tanh_forward(x, out):
     """out = tanh(x)"""
-    _xp(x).tanh(x, out=out)
+    array_module(x).tanh(x, out=out)
 
 
 def tanh_backward(y, grad, out):
     """out = grad * (1 - y²), with y = tanh(x)"""
-    xp = _xp(y)
+    xp = array_module(y)
     xp.multiply(grad, 1 - y * y, out=out)
 
 
@@ -64,33 +64,33 @@ def tanh_backward(y, grad, out):
 
 def softmax_forward(x, out):
     """out[r] = exp(x[r] - max x[r]) / Σ exp(x[r] - max x[r])"""
-    xp = _xp(x)
+    xp = array_module(x)
     e = xp.exp(x - x.max(axis=1, keepdims=True))
     xp.divide(e, e.sum(axis=1, keepdims=True), out=out)
 
 
 def softmax_backward(y, grad, out):
     """out[r] = y[r] * (grad[r] - Σ_j grad[r,j] y[r,j]), with y = softmax(x)"""
-    xp = _xp(y)
+    xp = array_module(y)
     xp.multiply(y, grad - (grad * y).sum(axis=1, keepdims=True), out=out)
 
 
 def log_softmax_forward(x, out):
     """out[r] = x[r] - max x[r] - log Σ exp(x[r] - max x[r])"""
-    xp = _xp(x)
+    xp = array_module(x)
     shifted = x - x.max(axis=1, keepdims=True)
     xp.subtract(shifted, xp.log(xp.exp(shifted).sum(axis=1, keepdims=True)), out=out)
 
 
 def log_softmax_backward(y, grad, out):
     """out[r] = grad[r] - exp(y[r]) * Σ_j grad[r,j], with y = log_softmax(x)"""
-    xp = _xp(y)
+    xp = array_module(y)
     xp.subtract(grad, xp.exp(y) * grad.sum(axis=1, keepdims=True), out=out)
 
 
 def logsumexp_forward(x, out):
     """out[r] = max x[r] + log Σ exp(x[r] - max x[r]);  out has shape (rows,)"""
-    xp = _xp(x)
+    xp = array_module(x)
     m = x.max(axis=1)
     xp.add(m, xp.log(xp.exp(x - m[:, None]).sum(axis=1)), out=out)
 
@@ -99,7 +99,7 @@ def logsumexp_forward(x, out):
 
 def sum_rows(x, out):
     """out[c] = Σ_r x[r, c];  x is (rows, cols), out is (cols,)"""
-    _xp(x).sum(x, axis=0, out=out)
+    array_module(x).sum(x, axis=0, out=out)
 
 
 KERNELS = (
@@ -112,76 +112,76 @@ KERNELS = (
 # ---- optimizer updates (minigrad/optim): param and state buffers updated IN PLACE ------------
 # These kernels break the "write into out" rule on purpose: a fused update's outputs are the
 # parameter and its state themselves. Scalars are Python floats (numpy casts them to the
-# arrays' dtype); a buffer an update does not use is never touched. The readable, term-by-term
-# versions are the optimizers' own ``_update`` methods; these are the same arithmetic in the
-# same order, so the compiled twins can be tested against them to the last bit.
+# arrays' dtype); a buffer an update does not use is never touched (it may be None). Each takes
+# its numbers and flags in one spec (``specs.py``). The readable, stage-by-stage versions are
+# the optimizers' own ``_update`` methods; these are the same arithmetic in the same order, so
+# the compiled twins can be tested against them to the last bit.
 
-def sgd_step(param, grad, momentum_buffer, lr, weight_decay, momentum, dampening, nesterov,
-             maximize, first_step):
-    """torch.optim.SGD: g = ±grad (+ λw); b = g (first step) or μb + (1−τ)g;
-    d = g + μb (Nesterov) or b;  w ← w + (−lr)·d"""
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
-    if momentum != 0:
-        momentum_buffer[...] = g if first_step else \
-            momentum * momentum_buffer + (1 - dampening) * g
-        g = g + momentum * momentum_buffer if nesterov else momentum_buffer
-    param[...] = param + -lr * g
+def sgd_step(param, grad, momentum_buffer, spec):
+    """torch.optim.SGD (spec: ``specs.SgdSpec``): g = ±grad (+ λw); b = g (first step) or
+    μb + (1−τ)g;  d = g + μb (Nesterov) or b;  w ← w + (−lr)·d"""
+    g = -grad if spec.maximize else grad
+    if spec.coupled_weight_decay != 0:
+        g = g + spec.coupled_weight_decay * param
+    if spec.momentum != 0:
+        momentum_buffer[...] = g if spec.first_step else \
+            spec.momentum * momentum_buffer + (1 - spec.dampening) * g
+        g = g + spec.momentum * momentum_buffer if spec.nesterov else momentum_buffer
+    param[...] = param + -spec.lr * g
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size,
-              bias_correction2_sqrt, beta1, beta2, eps, weight_decay, decoupled_decay,
-              amsgrad, maximize):
-    """torch.optim.Adam/AdamW (step_size = lr/(1−β₁ᵗ)): g = ±grad (+ λw coupled);
-    m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²; v̂ = max(v̂, v);
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, spec):
+    """torch.optim.Adam/AdamW (spec: ``specs.AdamSpec``, step_size = lr/(1−β₁ᵗ)):
+    g = ±grad (+ λw coupled); m = β₁m + (1−β₁)g; v = β₂v + (1−β₂)g²; v̂ = max(v̂, v);
     w ← w + [(−step_size)·m/(√v̂/√(1−β₂ᵗ) + ε) + (−decoupled_decay)·w]"""
-    xp = _xp(param)
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
+    xp = array_module(param)
+    beta1, beta2 = spec.beta1, spec.beta2
+    g = -grad if spec.maximize else grad
+    if spec.coupled_weight_decay != 0:
+        g = g + spec.coupled_weight_decay * param
     exp_avg[...] = beta1 * exp_avg + (1 - beta1) * g
     exp_avg_sq[...] = beta2 * exp_avg_sq + (1 - beta2) * (g * g)
     v = exp_avg_sq
-    if amsgrad:
+    if spec.amsgrad:
         xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         v = max_exp_avg_sq
-    update = -step_size * (exp_avg / (xp.sqrt(v) / bias_correction2_sqrt + eps))
-    if decoupled_decay != 0:
-        update = update + -decoupled_decay * param
+    update = -spec.step_size * (exp_avg / (xp.sqrt(v) / spec.bias_correction2_sqrt + spec.eps))
+    if spec.decoupled_decay != 0:
+        update = update + -spec.decoupled_decay * param
     param[...] = param + update
 
 
-def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
-                 weight_decay, momentum, centered, maximize):
-    """torch.optim.RMSprop: g = ±grad (+ λw); s = αs + (1−α)g²; ḡ = αḡ + (1−α)g (centered);
-    a = √(s − ḡ²) + ε or √s + ε;  w ← w + (−lr)·b, b = μb + g/a (momentum > 0), else (−lr)·g/a"""
-    xp = _xp(param)
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, spec):
+    """torch.optim.RMSprop (spec: ``specs.RmspropSpec``): g = ±grad (+ λw);
+    s = αs + (1−α)g²; ḡ = αḡ + (1−α)g (centered); a = √(s − ḡ²) + ε or √s + ε;
+    w ← w + (−lr)·b, b = μb + g/a (momentum > 0), else (−lr)·g/a"""
+    xp = array_module(param)
+    alpha = spec.alpha
+    g = -grad if spec.maximize else grad
+    if spec.coupled_weight_decay != 0:
+        g = g + spec.coupled_weight_decay * param
     square_avg[...] = alpha * square_avg + (1 - alpha) * (g * g)
-    if centered:
+    if spec.centered:
         grad_avg[...] = alpha * grad_avg + (1 - alpha) * g
-        avg = xp.sqrt(square_avg - grad_avg * grad_avg) + eps
+        avg = xp.sqrt(square_avg - grad_avg * grad_avg) + spec.eps
     else:
-        avg = xp.sqrt(square_avg) + eps
-    if momentum > 0:
-        momentum_buffer[...] = momentum * momentum_buffer + g / avg
-        param[...] = param + -lr * momentum_buffer
+        avg = xp.sqrt(square_avg) + spec.eps
+    if spec.momentum > 0:
+        momentum_buffer[...] = spec.momentum * momentum_buffer + g / avg
+        param[...] = param + -spec.lr * momentum_buffer
     else:
-        param[...] = param + -lr * (g / avg)
+        param[...] = param + -spec.lr * (g / avg)
 
 
-def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
-    """torch.optim.Adagrad (clr = lr/(1 + (t−1)·lr_decay)): g = ±grad (+ λw); G = G + g²;
-    w ← w + (−clr)·(g/(√G + ε))"""
-    xp = _xp(param)
-    g = -grad if maximize else grad
-    if weight_decay != 0:
-        g = g + weight_decay * param
+def adagrad_step(param, grad, state_sum, spec):
+    """torch.optim.Adagrad (spec: ``specs.AdagradSpec``, clr = lr/(1 + (t−1)·lr_decay)):
+    g = ±grad (+ λw); G = G + g²;  w ← w + (−clr)·(g/(√G + ε))"""
+    xp = array_module(param)
+    g = -grad if spec.maximize else grad
+    if spec.coupled_weight_decay != 0:
+        g = g + spec.coupled_weight_decay * param
     state_sum[...] = state_sum + g * g
-    param[...] = param + -clr * (g / (xp.sqrt(state_sum) + eps))
+    param[...] = param + -spec.clr * (g / (xp.sqrt(state_sum) + spec.eps))
 
 
 OPTIM_KERNELS = ("sgd_step", "adam_step", "rmsprop_step", "adagrad_step")
@@ -196,7 +196,7 @@ def soft_threshold(v, threshold, divisor, out):
     (threshold = step·l1, divisor = 1 + step·l2). ``threshold`` ≥ 0 and ``divisor`` > 0 are
     Python floats, rounded to v's dtype as numpy does.
     """
-    xp = _xp(v)
+    xp = array_module(v)
     xp.divide(xp.sign(v) * xp.maximum(xp.abs(v) - threshold, 0), divisor, out=out)
 
 
@@ -206,7 +206,7 @@ def group_soft_threshold(v, threshold, out):
     The prox of the group lasso (threshold = step·lam). A row with ‖v[r]‖ ≤ threshold, a zero
     row included, becomes 0 (no 0/0).
     """
-    xp = _xp(v)
+    xp = array_module(v)
     norm = xp.sqrt((v * v).sum(axis=1, keepdims=True))
     safe = xp.where(norm > threshold, norm, 1)
     xp.multiply(v, xp.where(norm > threshold, 1 - threshold / safe, 0), out=out)
@@ -224,7 +224,7 @@ def im2col(x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
     that out viewed as (C·KH·KW, N·OH·OW) makes a whole conv2d one GEMM with the weight
     (O, C·KH·KW), and its two gradients one GEMM each.
     """
-    xp = _xp(x)
+    xp = array_module(x)
     _, kh, kw, _, oh, ow = out.shape
     padded = xp.pad(x, ((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)))
     for i in range(kh):
@@ -240,7 +240,7 @@ def col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
 
     The adjoint of im2col (overlapping patches add up); out is (N, C, H, W).
     """
-    xp = _xp(cols)
+    xp = array_module(cols)
     ch, kh, kw, n, oh, ow = cols.shape
     h, w = out.shape[2], out.shape[3]
     padded = xp.zeros((n, ch, h + 2 * pad_h, w + 2 * pad_w), dtype=out.dtype)
@@ -259,7 +259,7 @@ def cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, prob
         loss[r]  = (1 − ε)·w[t]·(−log p[r, t]) + (ε/C)·Σ_c w[c]·(−log p[r, c])
         loss[r]  = 0 where t == ignore_index.
     """
-    xp = _xp(x)
+    xp = array_module(x)
     m = x.max(axis=1, keepdims=True)
     e = xp.exp(x - m)
     s = e.sum(axis=1, keepdims=True)
@@ -280,7 +280,7 @@ def cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index,
     the derivative of cross_entropy_forward's loss[r] times the row's gradient grad[r];
     rows with t == ignore_index get 0.
     """
-    xp = _xp(probs)
+    xp = array_module(probs)
     n, c = probs.shape
     keep = target != ignore_index
     t = xp.where(keep, target, 0)
@@ -294,7 +294,7 @@ def cross_entropy_backward(probs, target, weight, label_smoothing, ignore_index,
 
 def erf_forward(x, out):
     """out = erf(x) = (2/√π) ∫₀ˣ exp(−t²) dt   (numpy has no erf: math.erf per element)"""
-    xp = _xp(x)
+    xp = array_module(x)
     import math
     values = np.frompyfunc(math.erf, 1, 1)(_to_numpy(x)).astype(out.dtype)
     out[...] = xp.asarray(values)

@@ -18,7 +18,7 @@ from ..ops.linalg import matmul_bt as _matmul_bt
 from ..ops import loss as _loss
 from ..ops import norm as _norm
 from ..ops.special import Erf
-from ..tensor import Tensor
+from ..tensor import Tensor, _const
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout",
@@ -42,10 +42,6 @@ def _pair(v, name):
                                                             for i in v):
         return (int(v[0]), int(v[1]))
     raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}")
-
-
-def _const(array, like):
-    return Tensor._wrap(array, like.device)
 
 
 # ---- linear and convolution -----------------------------------------------------------------

@@ -13,10 +13,7 @@ is one GEMM, and has every derivative, of any order, from ops: dL/dW = g @ colsá
 dL/dx = col2im(Wáµ€ @ g), one GEMM each. The kernels are ``im2col`` / ``col2im`` of the backend contract.
 """
 from ..autograd import Function
-
-
-def _contiguous(xp, a):
-    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+from ..backend import contiguous
 
 
 def conv_output_size(size, kernel, stride, padding, dilation):
@@ -36,7 +33,7 @@ class Im2Col(Function):
         ctx.geometry = ((h, w), kernel_size, stride, padding, dilation)
         backend = x.backend
         out = backend.xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
-        backend.im2col(_contiguous(backend.xp, x.data), sh, sw, ph, pw, dh, dw, out)
+        backend.im2col(contiguous(x.data), sh, sw, ph, pw, dh, dw, out)
         return out
 
     @staticmethod
@@ -56,7 +53,7 @@ class Col2Im(Function):
         backend = cols.backend
         out = backend.xp.empty((n, c) + tuple(image_size), dtype=cols.dtype)
         (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-        backend.col2im(_contiguous(backend.xp, cols.data), sh, sw, ph, pw, dh, dw, out)
+        backend.col2im(contiguous(cols.data), sh, sw, ph, pw, dh, dw, out)
         return out
 
     @staticmethod

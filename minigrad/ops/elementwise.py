@@ -13,17 +13,9 @@ import numbers
 import numpy as np
 
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor, _binary
+from ..backend import array_module, contiguous
+from ..tensor import Tensor, _binary, _const
 from .shape import broadcast_to, sum_to_shape
-
-
-def _xp(t):
-    return t.backend.xp
-
-
-def _const(array, like):
-    """A tensor of ``array`` that is a constant of the graph (no history)."""
-    return Tensor._wrap(array, like.device)
 
 
 def _saved_or_recomputed(ctx, name, recompute):
@@ -38,25 +30,13 @@ def _saved_or_recomputed(ctx, name, recompute):
     return _const(getattr(ctx, name), ctx.inputs[0])
 
 
-def _contiguous(xp, a):
-    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
-
-
-def _kernel_unary(name, x):
-    """Runs backend kernel ``name`` (elementwise contract: (x, out)) and returns ``out``."""
-    backend = x.backend
-    a = _contiguous(backend.xp, x.data)
-    out = backend.xp.empty_like(a)
-    getattr(backend, name)(a, out)
-    return out
-
-
-def _kernel_binary(name, a_arr, b_arr, like):
-    backend = like.backend
-    a = _contiguous(backend.xp, a_arr)
-    b = _contiguous(backend.xp, b_arr)
-    out = backend.xp.empty_like(a)
-    getattr(backend, name)(a, b, out)
+def _run_elementwise(kernel, a, *others):
+    """``out`` of an elementwise backend kernel, ``kernel(a, *others, out)``, e.g.
+    ``_run_elementwise(x.backend.relu_forward, x.data)``: the arrays made C-contiguous, ``out``
+    a new array shaped like ``a``."""
+    a = contiguous(a)
+    out = array_module(a).empty_like(a)
+    kernel(a, *map(contiguous, others), out)
     return out
 
 
@@ -219,7 +199,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = _xp(x).exp(x.data)
+        ctx.y = x.backend.xp.exp(x.data)
         return ctx.y
 
     @staticmethod
@@ -234,7 +214,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _xp(x).log(x.data)
+        return x.backend.xp.log(x.data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -249,7 +229,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = _xp(x).sqrt(x.data)
+        ctx.y = x.backend.xp.sqrt(x.data)
         return ctx.y
 
     @staticmethod
@@ -264,12 +244,12 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _xp(x).abs(x.data)
+        return x.backend.xp.abs(x.data)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * _const(_xp(x).sign(x.data), x)
+        return grad * _const(x.backend.xp.sign(x.data), x)
 
 
 class Relu(Function):
@@ -278,13 +258,13 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _kernel_unary("relu_forward", x)
+        return _run_elementwise(x.backend.relu_forward, x.data)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         if not is_grad_enabled():  # one fused pass: grad * [x > 0]
-            return _const(_kernel_binary("relu_backward", x.data, grad.data, x), x)
+            return _const(_run_elementwise(x.backend.relu_backward, x.data, grad.data), x)
         return grad * _const((x.data > 0).astype(x.dtype), x)
 
 
@@ -295,14 +275,14 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = _kernel_unary("sigmoid_forward", x)
+        ctx.y = _run_elementwise(x.backend.sigmoid_forward, x.data)
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
         if not is_grad_enabled():
-            return _const(_kernel_binary("sigmoid_backward", ctx.y, grad.data, x), x)
+            return _const(_run_elementwise(x.backend.sigmoid_backward, ctx.y, grad.data), x)
         y = x.sigmoid()
         return grad * y * (1 - y)
 
@@ -314,14 +294,14 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = _kernel_unary("tanh_forward", x)
+        ctx.y = _run_elementwise(x.backend.tanh_forward, x.data)
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
         if not is_grad_enabled():
-            return _const(_kernel_binary("tanh_backward", ctx.y, grad.data, x), x)
+            return _const(_run_elementwise(x.backend.tanh_backward, ctx.y, grad.data), x)
         y = x.tanh()
         return grad * (1 - y * y)
 
@@ -333,13 +313,13 @@ class Clip(Function):
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
         ctx.bounds = (lo, hi)
-        return _xp(x).clip(x.data, lo, hi)
+        return x.backend.xp.clip(x.data, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         lo, hi = ctx.bounds
-        inside = np.ones(x.shape, dtype=bool) if x.device == "cpu" else _xp(x).ones(x.shape, bool)
+        inside = x.backend.xp.ones(x.shape, dtype=bool)
         if lo is not None:
             inside &= x.data >= lo
         if hi is not None:
@@ -355,7 +335,7 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _xp(a).maximum(a.data, b.data)
+        return a.backend.xp.maximum(a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -369,7 +349,7 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _xp(a).minimum(a.data, b.data)
+        return a.backend.xp.minimum(a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -394,7 +374,7 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         ctx.shapes = (a.shape, b.shape)
         ctx.save_for_backward(cond)   # so that writing into cond later is caught
-        return _xp(a).where(cond.data, a.data, b.data)
+        return a.backend.xp.where(cond.data, a.data, b.data)
 
     @staticmethod
     def backward(ctx, grad):

@@ -12,14 +12,12 @@ ops on p = softmax(x), so second derivatives are exact. The Function returns the
 the reduction (sum, or the weighted mean Σ_r loss[r] / Σ_r w_{t_r}) is done with ops by
 ``nn.functional.cross_entropy``.
 """
-from .elementwise import maximum
+import numpy as np
+
 from ..autograd import Function, is_grad_enabled
-from ..backend import array_module
+from ..backend import array_module, contiguous
 from ..tensor import Tensor
-
-
-def _contiguous(xp, a):
-    return a if a.flags.c_contiguous else xp.ascontiguousarray(a)
+from .elementwise import maximum
 
 
 class CrossEntropyRows(Function):
@@ -30,7 +28,7 @@ class CrossEntropyRows(Function):
     def forward(ctx, x, target, weight, label_smoothing, ignore_index):
         backend = x.backend
         xp = backend.xp
-        a = _contiguous(xp, x.data)
+        a = contiguous(x.data)
         probs = xp.empty_like(a)
         loss = xp.empty(a.shape[0], dtype=a.dtype)
         backend.cross_entropy_forward(a, target, weight, label_smoothing, ignore_index, probs,
@@ -48,7 +46,7 @@ class CrossEntropyRows(Function):
         if not is_grad_enabled():
             out = xp.empty_like(ctx.probs)
             backend.cross_entropy_backward(ctx.probs, target, weight, eps, ignore_index,
-                                           _contiguous(xp, grad.data), out)
+                                           contiguous(grad.data), out)
             return Tensor._wrap(out, x.device), None, None, None, None
         return _readable_backward(x, grad, target, weight, eps, ignore_index), None, None, None, None
 
@@ -109,7 +107,6 @@ class BinaryCrossEntropy(Function):
 
 def _clamped_logs(p):
     """(max(log p, −100), max(log(1 − p), −100)) of an array, without log(0) warnings."""
-    import numpy as np
     xp = array_module(p)
     with np.errstate(divide="ignore"):
         return xp.maximum(xp.log(p), -100.0), xp.maximum(xp.log(1 - p), -100.0)

@@ -112,13 +112,17 @@ def _from_rows(rows, moved_shape, axis):
     return xp.moveaxis(rows.reshape(moved_shape), -1, axis)
 
 
-def _row_kernel(backend, name, *arrays, axis, out_cols=True):
+def _run_rows(kernel, *arrays, axis, out_cols=True):
+    """A row kernel of the backend (e.g. ``x.backend.softmax_forward``) along ``axis``: the
+    arrays as (rows, n), ``kernel(*rows, out)``, and ``out`` moved back. ``out_cols=False``:
+    one value per row (logsumexp), the axis dropped."""
     rows = []
     for a in arrays:
         r, moved = _to_rows(a, axis)
         rows.append(r)
-    out = backend.xp.empty_like(rows[0]) if out_cols else backend.xp.empty(rows[0].shape[0], rows[0].dtype)
-    getattr(backend, name)(*rows, out)
+    xp = array_module(rows[0])
+    out = xp.empty_like(rows[0]) if out_cols else xp.empty(rows[0].shape[0], rows[0].dtype)
+    kernel(*rows, out)
     if not out_cols:
         return out.reshape(moved[:-1])
     return _from_rows(out, moved, axis)
@@ -132,15 +136,15 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        ctx.y = _row_kernel(x.backend, "softmax_forward", x.data, axis=axis)
+        ctx.y = _run_rows(x.backend.softmax_forward, x.data, axis=axis)
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
         x, axis = ctx.inputs[0], ctx.axis
         if not is_grad_enabled():  # one fused pass per row
-            return Tensor._wrap(_row_kernel(x.backend, "softmax_backward", ctx.y, grad.data,
-                                            axis=axis), x.device), None
+            return Tensor._wrap(_run_rows(x.backend.softmax_backward, ctx.y, grad.data,
+                                          axis=axis), x.device), None
         y = softmax(x, axis)
         return y * (grad - (grad * y).sum(axis=axis, keepdims=True)), None
 
@@ -153,15 +157,15 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        ctx.y = _row_kernel(x.backend, "log_softmax_forward", x.data, axis=axis)
+        ctx.y = _run_rows(x.backend.log_softmax_forward, x.data, axis=axis)
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
         x, axis = ctx.inputs[0], ctx.axis
         if not is_grad_enabled():
-            return Tensor._wrap(_row_kernel(x.backend, "log_softmax_backward", ctx.y, grad.data,
-                                            axis=axis), x.device), None
+            return Tensor._wrap(_run_rows(x.backend.log_softmax_backward, ctx.y, grad.data,
+                                          axis=axis), x.device), None
         return grad - softmax(x, axis) * grad.sum(axis=axis, keepdims=True), None
 
 
@@ -172,7 +176,7 @@ class LogSumExp(Function):
     def forward(ctx, x, axis, keepdims):
         ctx.axis = axis
         ctx.kept = _kept_shape(x.shape, (axis,))
-        y = _row_kernel(x.backend, "logsumexp_forward", x.data, axis=axis, out_cols=False)
+        y = _run_rows(x.backend.logsumexp_forward, x.data, axis=axis, out_cols=False)
         return y.reshape(ctx.kept) if keepdims else y
 
     @staticmethod
@@ -180,7 +184,7 @@ class LogSumExp(Function):
         x, axis = ctx.inputs[0], ctx.axis
         g = broadcast_to(reshape(grad, ctx.kept), x.shape)
         if not is_grad_enabled():
-            p = _row_kernel(x.backend, "softmax_forward", x.data, axis=axis)
+            p = _run_rows(x.backend.softmax_forward, x.data, axis=axis)
             return g * Tensor._wrap(p, x.device), None, None
         return g * softmax(x, axis), None, None
 

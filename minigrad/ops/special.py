@@ -7,6 +7,7 @@
 import math
 
 from ..autograd import Function, NonDifferentiableBackwardError, is_grad_enabled
+from .elementwise import _run_elementwise
 
 __all__ = ["Erf", "first_order_only"]
 
@@ -16,11 +17,7 @@ class Erf(Function):
 
     @staticmethod
     def forward(ctx, x):
-        backend = x.backend
-        a = x.data if x.data.flags.c_contiguous else backend.xp.ascontiguousarray(x.data)
-        out = backend.xp.empty_like(a)
-        backend.erf_forward(a, out)
-        return out
+        return _run_elementwise(x.backend.erf_forward, x.data)
 
     @staticmethod
     def backward(ctx, grad):

@@ -1,5 +1,6 @@
 """Adadelta, exactly torch.optim.Adadelta (Zeiler 2012)."""
 from .optimizer import Optimizer, check_nonnegative, check_positive
+from .stages import l2, signed_grad, update
 
 
 class Adadelta(Optimizer):
@@ -34,14 +35,10 @@ class Adadelta(Optimizer):
         xp, w, terms = p.backend.xp, p.data, {}
         rho, eps = group["rho"], group["eps"]
         state["step"] += 1
-        g = terms["grad"] = -grad if group["maximize"] else grad
-        if group["weight_decay"] != 0:
-            terms["l2"] = group["weight_decay"] * w
-            g = g + terms["l2"]
+        g = l2(signed_grad(grad, group, terms), w, group, terms)
         s, u = state["square_avg"], state["acc_delta"]
         s[...] = rho * s + (1 - rho) * (g * g)
         terms["delta"] = xp.sqrt(u + eps) / xp.sqrt(s + eps) * g
         u[...] = rho * u + (1 - rho) * (terms["delta"] * terms["delta"])
         terms["square_avg"], terms["acc_delta"] = s, u
-        terms["update"] = -group["lr"] * terms["delta"]
-        return terms
+        return update(-group["lr"] * terms["delta"], terms)

@@ -1,5 +1,20 @@
 """Adagrad, exactly torch.optim.Adagrad (Duchi, Hazan & Singer 2011)."""
+from ..backend.specs import AdagradSpec
 from .optimizer import Optimizer, check_nonnegative, check_positive
+from .stages import l2, signed_grad, update
+
+
+def _clr(group, t):
+    """The learning rate of step t: clr = lr / (1 + (t − 1)·lr_decay)."""
+    return group["lr"] / (1 + (t - 1) * group["lr_decay"])
+
+
+def _adagrad_spec(group, state):
+    """The fused ``adagrad_step``'s spec for this step (``state["step"]`` already counted): the
+    numbers ``Adagrad._update`` uses, by name."""
+    return AdagradSpec(clr=_clr(group, state["step"]), eps=group["eps"],
+                       coupled_weight_decay=group["weight_decay"],
+                       maximize=bool(group["maximize"]))
 
 
 class Adagrad(Optimizer):
@@ -30,23 +45,15 @@ class Adagrad(Optimizer):
         xp = p.backend.xp
         return {"step": 0, "sum": xp.full_like(p.data, group["initial_accumulator_value"])}
 
-    def _clr(self, state, group):
-        state["step"] += 1
-        return group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-
     def _update(self, p, grad, state, group):
         xp, w, terms = p.backend.xp, p.data, {}
-        clr = self._clr(state, group)
-        g = terms["grad"] = -grad if group["maximize"] else grad
-        if group["weight_decay"] != 0:
-            terms["l2"] = group["weight_decay"] * w
-            g = g + terms["l2"]
+        state["step"] += 1
+        clr = _clr(group, state["step"])
+        g = l2(signed_grad(grad, group, terms), w, group, terms)
         G = terms["sum"] = state["sum"]
         G[...] = G + g * g
-        terms["update"] = -clr * (g / (xp.sqrt(G) + group["eps"]))
-        return terms
+        return update(-clr * (g / (xp.sqrt(G) + group["eps"])), terms)
 
     def _fused_update(self, p, grad, state, group):
-        clr = self._clr(state, group)
-        p.backend.adagrad_step(p.data, grad, state["sum"], clr, group["eps"],
-                               group["weight_decay"], group["maximize"])
+        state["step"] += 1
+        p.backend.adagrad_step(p.data, grad, state["sum"], _adagrad_spec(group, state))

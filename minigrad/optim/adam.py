@@ -12,8 +12,9 @@ Where the decay sits, as in optax's chains:
 """
 import math
 
-from .optimizer import (Optimizer, check_betas, check_choice, check_nonnegative,
-                        check_positive, decoupled_decay_factor)
+from ..backend.specs import AdamSpec
+from .optimizer import Optimizer, check_betas, check_choice, check_nonnegative, check_positive
+from .stages import decoupled_decay, decoupled_decay_factor, l2, signed_grad, update
 
 
 def _check_adam_group(group):
@@ -22,26 +23,6 @@ def _check_adam_group(group):
     check_betas(group["betas"])
     check_nonnegative("weight_decay", group["weight_decay"])
     check_choice("decay_scaling", group["decay_scaling"], ("lr", "schedule"))
-
-
-def _signed_grad_and_l2(grad, w, group, terms):
-    """``grad`` (negated if maximize) and, when the decay is coupled, ``l2 = λw`` added to it."""
-    g = terms["grad"] = -grad if group["maximize"] else grad
-    lam = group["weight_decay"]
-    if lam != 0 and not group["decoupled_weight_decay"]:
-        terms["l2"] = lam * w
-        g = g + terms["l2"]
-    return g
-
-
-def _finish(step, w, group, terms):
-    """update = step (+ decoupled_decay = −s·λ·w when the decay is decoupled)."""
-    lam = group["weight_decay"]
-    if lam != 0 and group["decoupled_weight_decay"]:
-        terms["decoupled_decay"] = -(decoupled_decay_factor(group) * lam) * w
-        step = step + terms["decoupled_decay"]
-    terms["update"] = step
-    return terms
 
 
 def _adam_state(p, **extra):
@@ -58,6 +39,27 @@ def _moments(g, state, beta1, beta2, terms):
     v[...] = beta2 * v + (1 - beta2) * (g * g)
     terms["exp_avg"], terms["exp_avg_sq"] = m, v
     return m, v
+
+
+def _bias_corrections(group, t):
+    """step_size = lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ), the two bias corrections of step t."""
+    beta1, beta2 = group["betas"]
+    return group["lr"] / (1 - beta1 ** t), math.sqrt(1 - beta2 ** t)
+
+
+def _adam_spec(group, state):
+    """The fused ``adam_step``'s spec for this step (``state["step"]`` already counted): the
+    numbers ``Adam._update`` uses, by name."""
+    beta1, beta2 = group["betas"]
+    step_size, bias_correction2_sqrt = _bias_corrections(group, state["step"])
+    lam, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
+    return AdamSpec(
+        step_size=step_size, bias_correction2_sqrt=bias_correction2_sqrt,
+        beta1=beta1, beta2=beta2, eps=group["eps"],
+        # λ goes to the l2 stage (Adam) or to the decoupled_decay stage (AdamW), never both
+        coupled_weight_decay=0.0 if decoupled else lam,
+        decoupled_decay=decoupled_decay_factor(group) * lam if decoupled else 0.0,
+        amsgrad=bool(group["amsgrad"]), maximize=bool(group["maximize"]))
 
 
 class Adam(Optimizer):
@@ -96,36 +98,30 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = p.backend.xp.zeros_like(p.data)
         return state
 
-    @staticmethod
-    def _scalars(state, group):
-        state["step"] += 1
-        beta1, beta2 = group["betas"]
-        step_size = group["lr"] / (1 - beta1 ** state["step"])
-        return step_size, math.sqrt(1 - beta2 ** state["step"])
-
     def _update(self, p, grad, state, group):
         xp, w, terms = p.backend.xp, p.data, {}
         beta1, beta2 = group["betas"]
-        step_size, bias_correction2_sqrt = self._scalars(state, group)
-        g = _signed_grad_and_l2(grad, w, group, terms)
+        state["step"] += 1
+        step_size, bias_correction2_sqrt = _bias_corrections(group, state["step"])
+        decoupled = group["decoupled_weight_decay"]
+        g = signed_grad(grad, group, terms)
+        if not decoupled:
+            g = l2(g, w, group, terms)             # Adam: λw goes through the moments
         m, v = _moments(g, state, beta1, beta2, terms)
         if group["amsgrad"]:
             v = state["max_exp_avg_sq"]
             xp.maximum(v, state["exp_avg_sq"], out=v)
             terms["max_exp_avg_sq"] = v
-        terms["adam"] = -step_size * (m / (xp.sqrt(v) / bias_correction2_sqrt + group["eps"]))
-        return _finish(terms["adam"], w, group, terms)
+        step = terms["adam"] = \
+            -step_size * (m / (xp.sqrt(v) / bias_correction2_sqrt + group["eps"]))
+        if decoupled:
+            step = decoupled_decay(step, w, group, terms)   # AdamW: −s·λ·w skips them
+        return update(step, terms)
 
     def _fused_update(self, p, grad, state, group):
-        beta1, beta2 = group["betas"]
-        step_size, bias_correction2_sqrt = self._scalars(state, group)
-        lam, decoupled = group["weight_decay"], group["decoupled_weight_decay"]
-        p.backend.adam_step(
-            p.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
-            step_size, bias_correction2_sqrt, beta1, beta2, group["eps"],
-            0.0 if decoupled else lam,
-            decoupled_decay_factor(group) * lam if decoupled else 0.0,
-            group["amsgrad"], group["maximize"])
+        state["step"] += 1
+        p.backend.adam_step(p.data, grad, state["exp_avg"], state["exp_avg_sq"],
+                            state.get("max_exp_avg_sq"), _adam_spec(group, state))
 
 
 class AdamW(Adam):
@@ -175,14 +171,13 @@ class Adamax(Optimizer):
         xp, w, terms = p.backend.xp, p.data, {}
         beta1, beta2 = group["betas"]
         state["step"] += 1
-        g = _signed_grad_and_l2(grad, w, group, terms)
+        g = l2(signed_grad(grad, group, terms), w, group, terms)
         m, u = state["exp_avg"], state["exp_inf"]
         m[...] = beta1 * m + (1 - beta1) * g
         xp.maximum(beta2 * u, xp.abs(g) + group["eps"], out=u)
         terms["exp_avg"], terms["exp_inf"] = m, u
         terms["adamax"] = -(group["lr"] / (1 - beta1 ** state["step"])) * (m / u)
-        terms["update"] = terms["adamax"]
-        return terms
+        return update(terms["adamax"], terms)
 
 
 class NAdam(Optimizer):
@@ -222,12 +217,18 @@ class NAdam(Optimizer):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] *= mu
         mu_product = state["mu_product"]
-        g = _signed_grad_and_l2(grad, w, group, terms)
+        decoupled = group["decoupled_weight_decay"]
+        g = signed_grad(grad, group, terms)
+        if not decoupled:
+            g = l2(g, w, group, terms)
         m, v = _moments(g, state, beta1, beta2, terms)
         d = xp.sqrt(v / (1 - beta2 ** t)) + group["eps"]
         terms["nesterov_grad"] = (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / d)
         terms["nesterov_momentum"] = ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * (m / d)
-        return _finish(terms["nesterov_grad"] + terms["nesterov_momentum"], w, group, terms)
+        step = terms["nesterov_grad"] + terms["nesterov_momentum"]
+        if decoupled:
+            step = decoupled_decay(step, w, group, terms)
+        return update(step, terms)
 
 
 class RAdam(Optimizer):
@@ -261,7 +262,10 @@ class RAdam(Optimizer):
         lr = group["lr"]
         state["step"] += 1
         t = state["step"]
-        g = _signed_grad_and_l2(grad, w, group, terms)
+        decoupled = group["decoupled_weight_decay"]
+        g = signed_grad(grad, group, terms)
+        if not decoupled:
+            g = l2(g, w, group, terms)
         m, v = _moments(g, state, beta1, beta2, terms)
         bias_correction1, bias_correction2 = 1 - beta1 ** t, 1 - beta2 ** t
         m_hat = m / bias_correction1
@@ -274,4 +278,7 @@ class RAdam(Optimizer):
             terms["radam"] = -(m_hat * lr * adaptive_lr * rect)
         else:
             terms["radam"] = -(m_hat * lr)
-        return _finish(terms["radam"], w, group, terms)
+        step = terms["radam"]
+        if decoupled:
+            step = decoupled_decay(step, w, group, terms)
+        return update(step, terms)

@@ -1,5 +1,6 @@
 """ASGD, exactly torch.optim.ASGD (Polyak & Juditsky averaged SGD, Bottou's schedule)."""
 from .optimizer import Optimizer, _finite_number, check_nonnegative
+from .stages import l2, signed_grad, update
 
 
 class ASGD(Optimizer):
@@ -36,14 +37,10 @@ class ASGD(Optimizer):
         lambd = group["lambd"]
         state["step"] += 1
         eta = state["eta"]
-        g = terms["grad"] = -grad if group["maximize"] else grad
-        if group["weight_decay"] != 0:
-            terms["l2"] = group["weight_decay"] * w
-            g = g + terms["l2"]
+        g = l2(signed_grad(grad, group, terms), w, group, terms)
         terms["decay"] = -(lambd * eta) * w
         terms["sgd"] = -eta * g
-        terms["update"] = terms["decay"] + terms["sgd"]
-        return terms
+        return update(terms["decay"] + terms["sgd"], terms)
 
     def _after_update(self, p, state, group):
         mu = state["mu"]

@@ -1,6 +1,7 @@
 """LAMB (You et al. 2020, "Large Batch Optimization for Deep Learning"); not in torch."""
 from .adam import _adam_state, _check_adam_group, _moments
 from .optimizer import Optimizer
+from .stages import signed_grad, update
 
 
 class LAMB(Optimizer):
@@ -35,7 +36,7 @@ class LAMB(Optimizer):
         beta1, beta2 = group["betas"]
         state["step"] += 1
         t = state["step"]
-        g = terms["grad"] = -grad if group["maximize"] else grad
+        g = signed_grad(grad, group, terms)
         m, v = _moments(g, state, beta1, beta2, terms)
         terms["adam"] = (m / (1 - beta1 ** t)) / (xp.sqrt(v / (1 - beta2 ** t)) + group["eps"])
         r = terms["adam"]
@@ -44,5 +45,4 @@ class LAMB(Optimizer):
             r = r + terms["decoupled_decay"]
         w_norm, r_norm = float(xp.linalg.norm(w)), float(xp.linalg.norm(r))
         terms["trust_ratio"] = w_norm / r_norm if w_norm > 0 and r_norm > 0 else 1.0
-        terms["update"] = -(group["lr"] * terms["trust_ratio"]) * r
-        return terms
+        return update(-(group["lr"] * terms["trust_ratio"]) * r, terms)

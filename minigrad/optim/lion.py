@@ -1,6 +1,6 @@
 """Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"); not in torch."""
-from .optimizer import (Optimizer, check_betas, check_choice, check_nonnegative,
-                        decoupled_decay_factor)
+from .optimizer import Optimizer, check_betas, check_choice, check_nonnegative
+from .stages import decoupled_decay, signed_grad, update
 
 
 class Lion(Optimizer):
@@ -34,16 +34,11 @@ class Lion(Optimizer):
     def _update(self, p, grad, state, group):
         xp, w, terms = p.backend.xp, p.data, {}
         beta1, beta2 = group["betas"]
-        lam = group["weight_decay"]
-        g = terms["grad"] = -grad if group["maximize"] else grad
+        g = signed_grad(grad, group, terms)
         m = state["exp_avg"]
         terms["interpolation"] = beta1 * m + (1 - beta1) * g
         terms["lion"] = -group["lr"] * xp.sign(terms["interpolation"])
-        update = terms["lion"]
-        if lam != 0:
-            terms["decoupled_decay"] = -(decoupled_decay_factor(group) * lam) * w
-            update = update + terms["decoupled_decay"]
+        step = decoupled_decay(terms["lion"], w, group, terms)
         m[...] = beta2 * m + (1 - beta2) * g
         terms["exp_avg"] = m
-        terms["update"] = update
-        return terms
+        return update(step, terms)

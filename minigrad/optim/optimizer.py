@@ -7,10 +7,14 @@ returns them as a dict ending in ``"update"``; the base adds ``update`` to the p
 
     w ← w + terms["update"]
 
+The stages most optimizers share (the signed gradient, coupled ``l2``, ``decoupled_decay``,
+the final ``update``) are written once, in ``stages.py``.
+
 ``with mg.optim.trace(opt) as tr: opt.step()`` records those dicts (``tr[p]``). Four
 optimizers (SGD, Adam/AdamW, RMSprop, Adagrad) also have a fused kernel that does the same
-arithmetic in one pass over memory (``_fused_update``); it runs unless the optimizer is being
-traced or was built with ``fused=False``, and tests check both give the same trajectory.
+arithmetic in one pass over memory (``_fused_update``, with the step's numbers and flags in
+one spec, ``minigrad/backend/specs.py``); it runs unless the optimizer is being traced or was
+built with ``fused=False``, and tests check both give the same trajectory.
 
 After every step, a parameter ``p`` with ``p.constraint`` (set by nn layers'
 ``weight_constraint=``) is projected: ``p.data[...] = p.constraint(p.data)``.
@@ -21,7 +25,9 @@ import numbers
 
 from ..autograd import enable_grad
 from ..autograd import zero_grad as _zero_grad
+from ..backend import contiguous
 from ..tensor import Tensor
+from .stages import decoupled_decay_factor  # noqa: F401  (its home is stages.py)
 
 
 class _Required:
@@ -70,19 +76,6 @@ def check_betas(value, name="betas"):
 def check_choice(name, value, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
-
-
-def decoupled_decay_factor(group):
-    """The factor s in the decoupled decay term ``−s·λ·w``.
-
-    ``decay_scaling="lr"`` (torch, optax, Keras): s = lr.
-    ``decay_scaling="schedule"`` (the AdamW paper, Loshchilov & Hutter, and Chainer's Adam):
-    s = η_t = lr / initial_lr, the schedule multiplier alone (1 without a scheduler, whose
-    constructor is what sets ``initial_lr``, as torch's schedulers do).
-    """
-    if group["decay_scaling"] == "lr":
-        return group["lr"]
-    return group["lr"] / group.get("initial_lr", group["lr"])
 
 
 class Optimizer:
@@ -178,7 +171,8 @@ class Optimizer:
                 if state is None:
                     state = self.state[id(p)] = self._init_state(p, group)
                 if tracer is None and self._use_fused(group) and p.data.flags.c_contiguous:
-                    self._fused_update(p, grad, state, group)
+                    # the kernels take flat C-contiguous arrays (they raise on anything else)
+                    self._fused_update(p, contiguous(grad), state, group)
                 else:
                     terms = self._update(p, grad, state, group)
                     p.data[...] = p.data + terms["update"]

@@ -9,6 +9,7 @@ as ``update = prox − w`` added to w; where the prox is 0, w + (0 − w) is exa
 import math
 
 from .optimizer import Optimizer, check_nonnegative, required
+from .stages import update
 
 
 def _prox(penalty, v, step):
@@ -49,8 +50,7 @@ class ProxSGD(Optimizer):
             d = terms["momentum_buffer"] = buf
         terms["gradient_step"] = w - lr * d
         terms["prox"] = _prox(group["penalty"], terms["gradient_step"], lr)
-        terms["update"] = terms["prox"] - w
-        return terms
+        return update(terms["prox"] - w, terms)
 
 
 class FISTA(Optimizer):
@@ -91,7 +91,7 @@ class FISTA(Optimizer):
         t = state["t"]
         t_next = (1 + math.sqrt(1 + 4 * t * t)) / 2
         terms["momentum"] = ((t - 1) / t_next) * (x - state["x"])
-        terms["update"] = (x + terms["momentum"]) - y
+        step = (x + terms["momentum"]) - y
         state["x"][...] = x
         state["t"] = t_next
-        return terms
+        return update(step, terms)

@@ -1,5 +1,14 @@
 """RMSprop, exactly torch.optim.RMSprop (Hinton's lecture 6e; centered: Graves 2013)."""
+from ..backend.specs import RmspropSpec
 from .optimizer import Optimizer, check_nonnegative, check_positive
+from .stages import l2, signed_grad, update
+
+
+def _rmsprop_spec(group):
+    """The fused ``rmsprop_step``'s spec: the numbers ``RMSprop._update`` uses, by name."""
+    return RmspropSpec(lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+                       coupled_weight_decay=group["weight_decay"], momentum=group["momentum"],
+                       centered=bool(group["centered"]), maximize=bool(group["maximize"]))
 
 
 class RMSprop(Optimizer):
@@ -39,12 +48,9 @@ class RMSprop(Optimizer):
 
     def _update(self, p, grad, state, group):
         xp, w, terms = p.backend.xp, p.data, {}
-        alpha, lam, mu = group["alpha"], group["weight_decay"], group["momentum"]
+        alpha, mu = group["alpha"], group["momentum"]
         state["step"] += 1
-        g = terms["grad"] = -grad if group["maximize"] else grad
-        if lam != 0:
-            terms["l2"] = lam * w
-            g = g + terms["l2"]
+        g = l2(signed_grad(grad, group, terms), w, group, terms)
         s = terms["square_avg"] = state["square_avg"]
         s[...] = alpha * s + (1 - alpha) * (g * g)
         if group["centered"]:
@@ -56,14 +62,10 @@ class RMSprop(Optimizer):
         if mu > 0:
             b = terms["momentum_buffer"] = state["momentum_buffer"]
             b[...] = mu * b + g / a
-            terms["update"] = -group["lr"] * b
-        else:
-            terms["update"] = -group["lr"] * (g / a)
-        return terms
+            return update(-group["lr"] * b, terms)
+        return update(-group["lr"] * (g / a), terms)
 
     def _fused_update(self, p, grad, state, group):
         state["step"] += 1
         p.backend.rmsprop_step(p.data, grad, state["square_avg"], state.get("grad_avg"),
-                               state.get("momentum_buffer"), group["lr"], group["alpha"],
-                               group["eps"], group["weight_decay"], group["momentum"],
-                               group["centered"], group["maximize"])
+                               state.get("momentum_buffer"), _rmsprop_spec(group))

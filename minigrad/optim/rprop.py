@@ -1,5 +1,6 @@
 """Rprop, exactly torch.optim.Rprop (Riedmiller & Braun 1993; the iRprop− variant)."""
 from .optimizer import Optimizer, _finite_number, check_nonnegative
+from .stages import signed_grad, update
 
 
 class Rprop(Optimizer):
@@ -45,12 +46,11 @@ class Rprop(Optimizer):
         etaminus, etaplus = group["etas"]
         smin, smax = group["step_sizes"]
         state["step"] += 1
-        g = terms["grad"] = -grad if group["maximize"] else grad
+        g = signed_grad(grad, group, terms)
         sign = xp.sign(g * state["prev"])
         factor = xp.where(sign > 0, etaplus, xp.where(sign < 0, etaminus, 1.0)).astype(g.dtype)
         step_size = terms["step_size"] = state["step_size"]
         step_size[...] = xp.clip(step_size * factor, smin, smax)
         g = xp.where(sign < 0, 0, g).astype(g.dtype)
         state["prev"][...] = g
-        terms["update"] = -(xp.sign(g) * step_size)
-        return terms
+        return update(-(xp.sign(g) * step_size), terms)

@@ -1,6 +1,21 @@
-"""SGD (torch.optim.SGD, coupled L2) and SGDW (decoupled decay, Loshchilov & Hutter)."""
-from .optimizer import (Optimizer, check_choice, check_nonnegative, _finite_number,
-                        decoupled_decay_factor)
+"""SGD (torch.optim.SGD, coupled L2) and SGDW (decoupled decay, Loshchilov & Hutter).
+
+The two differ only in where the decay sits in the chain of stages (``stages.py``):
+
+    SGD:   signed_grad → l2 → momentum → −lr·d → update
+    SGDW:  signed_grad → momentum → −lr·d → decoupled_decay → update
+"""
+from ..backend.specs import SgdSpec
+from .optimizer import Optimizer, check_choice, check_nonnegative, _finite_number
+from .stages import decoupled_decay, l2, signed_grad, update
+
+
+def _sgd_spec(group, first_step):
+    """The fused ``sgd_step``'s spec: the numbers ``SGD._update`` uses, by name."""
+    return SgdSpec(lr=group["lr"], coupled_weight_decay=group["weight_decay"],
+                   momentum=group["momentum"], dampening=group["dampening"],
+                   nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]),
+                   first_step=first_step)
 
 
 class SGD(Optimizer):
@@ -38,36 +53,33 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True requires a momentum > 0 and dampening = 0, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
-    def _direction(self, grad, w, state, group, terms):
-        """grad, l2 and the momentum buffer: the direction d that update = −lr·d follows."""
-        lam, mu, tau = group["weight_decay"], group["momentum"], group["dampening"]
-        g = terms["grad"] = -grad if group["maximize"] else grad
-        if lam != 0:
-            terms["l2"] = lam * w
-            g = g + terms["l2"]
-        if mu != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = g.copy()
-            else:
-                buf[...] = mu * buf + (1 - tau) * g
-            terms["momentum_buffer"] = buf
-            g = g + mu * buf if group["nesterov"] else buf
-        return g
+    @staticmethod
+    def _momentum(g, state, group, terms):
+        """The momentum buffer and the direction d that −lr·d follows (d = g at momentum 0)."""
+        mu, tau = group["momentum"], group["dampening"]
+        if mu == 0:
+            return g
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = g.copy()
+        else:
+            buf[...] = mu * buf + (1 - tau) * g
+        terms["momentum_buffer"] = buf
+        return g + mu * buf if group["nesterov"] else buf
 
     def _update(self, p, grad, state, group):
         terms = {}
-        d = self._direction(grad, p.data, state, group, terms)
-        terms["update"] = -group["lr"] * d
-        return terms
+        g = signed_grad(grad, group, terms)
+        g = l2(g, p.data, group, terms)          # coupled: λw enters the momentum buffer
+        d = self._momentum(g, state, group, terms)
+        return update(-group["lr"] * d, terms)
 
     def _fused_update(self, p, grad, state, group):
         first = group["momentum"] != 0 and state.get("momentum_buffer") is None
         if first:
             state["momentum_buffer"] = p.backend.xp.empty_like(p.data)
-        p.backend.sgd_step(p.data, grad, state.get("momentum_buffer"), group["lr"],
-                           group["weight_decay"], group["momentum"], group["dampening"],
-                           group["nesterov"], group["maximize"], first)
+        p.backend.sgd_step(p.data, grad, state.get("momentum_buffer"),
+                           _sgd_spec(group, first))
 
 
 class SGDW(SGD):
@@ -101,11 +113,7 @@ class SGDW(SGD):
 
     def _update(self, p, grad, state, group):
         terms = {}
-        lam = group["weight_decay"]
-        d = self._direction(grad, p.data, state, dict(group, weight_decay=0), terms)
-        update = -group["lr"] * d
-        if lam != 0:
-            terms["decoupled_decay"] = -(decoupled_decay_factor(group) * lam) * p.data
-            update = update + terms["decoupled_decay"]
-        terms["update"] = update
-        return terms
+        g = signed_grad(grad, group, terms)
+        d = self._momentum(g, state, group, terms)
+        step = decoupled_decay(-group["lr"] * d, p.data, group, terms)   # outside the buffer
+        return update(step, terms)

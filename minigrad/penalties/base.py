@@ -8,7 +8,7 @@ because its ``+`` and ``*`` build them and they are Penalties themselves.
 import math
 import numbers
 
-from ..tensor import Tensor, _is_array
+from ..tensor import Tensor, _is_array, _const  # noqa: F401 (used across the package)
 from ._kernels import _soft_threshold
 
 
@@ -47,10 +47,6 @@ def _check_step(step):
         raise ValueError(f"step must be a finite number > 0, got {step!r}")
     return float(step)
 
-
-def _const(array, like):
-    """A constant of the graph (no history) on ``like``'s device."""
-    return Tensor._wrap(array, like.device)
 
 
 # ---- the interface ----------------------------------------------------------------------------

@@ -1,0 +1,154 @@
+"""The argument checks of the kernel contract, written once and run by every backend.
+
+A kernel trusts its arguments: a compiled loop without bounds checks or a CUDA thread given a
+too-short array reads or writes past its end, and a kernel handed a non-contiguous array reads
+the wrong elements (or, on the CPU, writes into a flattened copy the caller never sees). So
+every backend method (``cpu.CpuBackend``, ``cpu.ReferenceBackend``, ``cuda.CudaBackend``) calls
+the check of its kernel family below before the kernel, and the same bad call raises the same
+error on every device:
+
+  * TypeError: a dtype other than float32 / float64, or arguments of different dtypes
+    (a class target of cross-entropy must be int64);
+  * ValueError: an array that is not C-contiguous, or sizes / shapes that do not fit together.
+
+The checks read only shapes, dtypes and flags: they never touch the data (no device sync).
+They are on every kernel call's path, so each is one pass over its arguments.
+"""
+import numpy
+
+#: The dtypes every kernel is compiled for (Cython fused types, CUDA <op>_f32 / <op>_f64).
+FLOAT_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
+_INT64 = numpy.dtype(numpy.int64)
+
+
+# ---- the rules, and the message each one raises -----------------------------------------------
+
+def _c_contiguous(a):
+    if not a.flags.c_contiguous:
+        raise ValueError(f"arguments must be C-contiguous (the kernels read and write them "
+                         f"flat), got shape {a.shape} with strides {a.strides}")
+
+
+def _float_arrays(first, arrays):
+    """``first`` and every array of ``arrays``: one float dtype, C-contiguous. Returns the dtype."""
+    dtype = first.dtype
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"unsupported dtype {dtype}: the kernels take float32 or float64")
+    for a in (first, *arrays):
+        if a.dtype != dtype:
+            raise TypeError(f"dtype mismatch: {a.dtype} and {dtype} (all arguments must match)")
+        _c_contiguous(a)
+    return dtype
+
+
+def _same_size(first, arrays):
+    n = first.size
+    for a in arrays:
+        if a.size != n:
+            raise ValueError(f"size mismatch: {[b.shape for b in (first, *arrays)]} (the kernel "
+                             "needs equal sizes)")
+    return n
+
+
+# ---- kernel families ---------------------------------------------------------------------------
+
+def elementwise(out, *inputs):
+    """Elementwise kernels (activations, erf, soft_threshold, and the optimizer updates):
+    ``out`` and ``inputs`` of one float dtype, C-contiguous, of equal SIZE (any shapes: the
+    kernels see them flat). Returns the size."""
+    # On every activation's and every update's path, so the rules are first tested in one pass
+    # (the usual case: all fine), and worked through one by one, for the message, only when
+    # one fails.
+    dtype, n = out.dtype, out.size
+    fine = dtype in FLOAT_DTYPES and out.flags.c_contiguous
+    for a in inputs:
+        fine = fine and a.dtype == dtype and a.size == n and a.flags.c_contiguous
+    if not fine:
+        _float_arrays(out, inputs)
+        _same_size(out, inputs)
+    return n
+
+
+def rows(out, out_shape, *inputs):
+    """Row kernels (softmax family, sum_rows, group_soft_threshold): ``inputs`` all 2-D
+    (rows, cols) of one shape, ``out`` of ``out_shape``; one float dtype, C-contiguous.
+    Returns (rows, cols)."""
+    _float_arrays(out, inputs)
+    shape = inputs[0].shape
+    if len(shape) != 2:
+        raise ValueError(f"row kernels take a 2-D (rows, cols) array, got shape {shape}")
+    for a in inputs[1:]:
+        if a.shape != shape:
+            raise ValueError(f"shape mismatch: {a.shape}, expected {shape}")
+    if out.shape != out_shape:
+        raise ValueError(f"shape mismatch: out has shape {out.shape}, expected {out_shape}")
+    return shape
+
+
+def patches(image, cols):
+    """im2col / col2im: ``image`` (N, C, H, W) and its patches ``cols`` (C, KH, KW, N, OH, OW)
+    of one float dtype, C-contiguous, with the same N and C."""
+    _float_arrays(image, (cols,))
+    if image.ndim != 4 or cols.ndim != 6 or cols.shape[0] != image.shape[1] or \
+            cols.shape[3] != image.shape[0]:
+        raise ValueError(f"patches {cols.shape} do not fit image {image.shape}: expected an "
+                         "image (N, C, H, W) and patches (C, KH, KW, N, OH, OW)")
+
+
+def cross_entropy(rows_in, target, weight, rows_out, per_row):
+    """The fused cross-entropy: ``rows_in`` and ``rows_out`` (N, C), class ``weight`` (C,),
+    ``per_row`` (N,) of one float dtype; ``target`` (N,) int64; all C-contiguous; C > 0.
+    (forward: x -> probs, loss; backward: probs, grad -> out.) Returns (N, C)."""
+    _float_arrays(rows_in, (weight, rows_out, per_row))
+    if target.dtype != _INT64:
+        raise TypeError(f"target must be int64 class indices, got {target.dtype}")
+    _c_contiguous(target)
+    if rows_in.ndim != 2:
+        raise ValueError(f"cross-entropy takes 2-D (rows, classes) logits, got {rows_in.shape}")
+    n, c = rows_in.shape
+    if target.shape != (n,) or weight.shape != (c,) or rows_out.shape != (n, c) or \
+            per_row.shape != (n,):
+        raise ValueError(f"inconsistent shapes for {n} rows of {c} classes: target "
+                         f"{target.shape}, weight {weight.shape}, {rows_out.shape}, "
+                         f"{per_row.shape}")
+    if c == 0:
+        raise ValueError("cross-entropy: no classes")
+    return n, c
+
+
+# ---- optimizer updates: param, grad and the state buffers the flags of ``spec`` use ------------
+# A buffer an update does not use may be None (the kernels never touch it); one it uses may not.
+
+def _update(param, grad, *buffers):
+    for b in buffers:
+        if b is None:
+            raise ValueError("a state buffer this update uses is None")
+    return elementwise(param, grad, *buffers)   # an update is elementwise on flat arrays too
+
+
+def sgd_step(param, grad, momentum_buffer, spec):
+    """momentum_buffer is used when momentum != 0."""
+    if spec.momentum != 0:
+        return _update(param, grad, momentum_buffer)
+    return _update(param, grad)
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, spec):
+    """max_exp_avg_sq is used with amsgrad."""
+    if spec.amsgrad:
+        return _update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq)
+    return _update(param, grad, exp_avg, exp_avg_sq)
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, spec):
+    """grad_avg is used when centered, momentum_buffer when momentum > 0."""
+    used = [square_avg]
+    if spec.centered:
+        used.append(grad_avg)
+    if spec.momentum > 0:
+        used.append(momentum_buffer)
+    return _update(param, grad, *used)
+
+
+def adagrad_step(param, grad, state_sum, spec):
+    return _update(param, grad, state_sum)
