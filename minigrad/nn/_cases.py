@@ -40,10 +40,15 @@ def _away_from(shape, points, gap=0.1, scale=2.0):
     return make
 
 
-def _running(c, seed):
+def _running(c, seed, device):
     rng = np.random.default_rng(seed)
-    return (mg.tensor(rng.standard_normal(c) * 0.3, dtype=np.float64),
-            mg.tensor(rng.uniform(0.5, 2.0, c), dtype=np.float64))
+    return (mg.tensor(rng.standard_normal(c) * 0.3, dtype=np.float64, device=device),
+            mg.tensor(rng.uniform(0.5, 2.0, c), dtype=np.float64, device=device))
+
+
+def _const(values, like):
+    """Fixed float64 values (class weights) on the checked input's device."""
+    return mg.tensor(np.array(values), dtype=np.float64, device=like.device)
 
 
 def _dropout_fixed_mask(x):
@@ -52,7 +57,7 @@ def _dropout_fixed_mask(x):
 
 
 def _bn_eval(x, w, b):
-    rm, rv = _running(x.shape[1], 3)
+    rm, rv = _running(x.shape[1], 3, x.device)
     return F.batch_norm(x, rm, rv, w, b, training=False, eps=1e-3)
 
 
@@ -115,7 +120,7 @@ def _cases():
         C("nn cross_entropy", lambda x, t: F.cross_entropy(x, t), [(4, 5), _ints([0, 4, 2, 2])],
           **nn),
         C("nn cross_entropy weight+smoothing+ignore", lambda x, t, w: F.cross_entropy(
-            x, t, mg.tensor(np.array([0.5, 2.0, 1.0, 1.5]), dtype=np.float64),
+            x, t, _const([0.5, 2.0, 1.0, 1.5], x),
             ignore_index=1, label_smoothing=0.2) + 0 * w.sum(),
           [(5, 4), _ints([0, 1, 3, 2, 3]), (1,)], **nn),
         C("nn cross_entropy sum", lambda x, t: F.cross_entropy(x, t, reduction="sum"),
@@ -123,7 +128,7 @@ def _cases():
         C("nn cross_entropy none (N,C,d)", lambda x, t: F.cross_entropy(x, t, reduction="none"),
           [(2, 3, 2), _ints([[0, 2], [1, 1]])], **nn),
         C("nn nll_loss weight", lambda x, t: F.nll_loss(
-            x, t, mg.tensor(np.array([1.0, 0.5, 2.0]), dtype=np.float64)),
+            x, t, _const([1.0, 0.5, 2.0], x)),
           [(4, 3), _ints([0, 2, 1, 2])], **nn),
         C("nn mse_loss", F.mse_loss, [(3, 4), (3, 4)], **nn),
         C("nn l1_loss sum", lambda x, y: F.l1_loss(x, y * 0, reduction="sum"), [(3, 4), (3, 4)],
@@ -141,7 +146,7 @@ def _cases():
         C("nn multi_margin_loss p=1", lambda x, t: F.multi_margin_loss(x, t),
           [_distinct((4, 3)), _ints([0, 2, 1, 1])], **nn),
         C("nn multi_margin_loss p=2 weight margin 0.5", lambda x, t: F.multi_margin_loss(
-            x, t, p=2, margin=0.5, weight=mg.tensor(np.array([1.0, 2.0, 0.5]), dtype=np.float64)),
+            x, t, p=2, margin=0.5, weight=_const([1.0, 2.0, 0.5], x)),
           [_distinct((4, 3)), _ints([0, 2, 1, 1])], **nn),
         C("nn kl_div batchmean", lambda x, t: F.kl_div(x.log_softmax(1), t, "batchmean"),
           [(3, 4), _kl_target((3, 4))], **nn),

@@ -11,6 +11,7 @@ not the norm's Hessian — on purpose, and said in their docstrings.
 import numpy as np
 
 from .. import penalties as P
+from ..creation import tensor
 from ..checks import Case, register
 
 
@@ -47,8 +48,13 @@ def _cases():
         C("penalty NuclearNorm", lambda w: P.NuclearNorm(0.7)(w), [(4, 3)],
           family="penalty", second_order=False),
         C("penalty Orthogonal", lambda w: P.Orthogonal(0.7)(w), [(4, 3)], family="penalty"),
-        C("penalty L2SP", lambda w: P.L2SP(0.7, ref)(w), [(3, 4)], family="penalty"),
-        C("penalty EWC", lambda w: P.EWC(0.7, fisher, ref)(w), [(3, 4)], family="penalty"),
+        # the anchors live on the checked weight's device (a CPU array beside a GPU weight
+        # is refused, not copied)
+        C("penalty L2SP", lambda w: P.L2SP(0.7, tensor(ref, device=w.device))(w), [(3, 4)],
+          family="penalty"),
+        C("penalty EWC", lambda w: P.EWC(0.7, tensor(fisher, device=w.device),
+                                         tensor(ref, device=w.device))(w),
+          [(3, 4)], family="penalty"),
         C("penalty ActivityL1", lambda a: P.ActivityL1(0.7)(a), [(5, 3)], family="penalty",
           away_from_zero=True),
         C("penalty ActivityL2", lambda a: P.ActivityL2(0.7)(a), [(5, 3)], family="penalty"),
