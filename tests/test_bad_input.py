@@ -51,3 +51,38 @@ CASES = [
 def test_bad_input_is_named(name, call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---- backend kernels called directly: a clear error, never a crash of the interpreter ---------
+
+def _backends():
+    from minigrad.backend import cpu
+    backends = [pytest.param(cpu.ReferenceBackend(), id="reference")]
+    if cpu.COMPILED:
+        backends.append(pytest.param(cpu.CpuBackend(), id="cython"))
+    return backends
+
+
+KERNEL_CASES = [
+    # im2col with stride 0 died with SIGFPE (an integer division by zero in the kernel)
+    ("im2col stride 0", lambda be: be.im2col(np.ones((1, 1, 4, 4)), 0, 0, 0, 0, 1, 1,
+                                             np.empty((1, 2, 2, 1, 2, 2))),
+     ValueError, r"stride \(0, 0\)"),
+    ("im2col wrong output positions", lambda be: be.im2col(
+        np.ones((1, 1, 4, 4)), 1, 1, 0, 0, 1, 1, np.empty((1, 2, 2, 1, 9, 9))),
+     ValueError, "gives 3x3 positions, not 9x9"),
+    ("col2im wrong output positions", lambda be: be.col2im(
+        np.ones((1, 2, 2, 1, 9, 9)), 1, 1, 0, 0, 1, 1, np.empty((1, 1, 4, 4))),
+     ValueError, "gives 3x3 positions, not 9x9"),
+    # erf with a short out wrote past its end (SIGSEGV)
+    ("erf short out", lambda be: be.erf_forward(np.ones(100), np.empty(3)), ValueError, "size"),
+    ("float16", lambda be: be.relu_forward(np.ones(3, np.float16), np.empty(3, np.float16)),
+     TypeError, "float16"),
+]
+
+
+@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("name,call,error,message", KERNEL_CASES, ids=[c[0] for c in KERNEL_CASES])
+def test_kernel_called_directly_rejects_bad_arguments(backend, name, call, error, message):
+    with pytest.raises(error, match=message):
+        call(backend)

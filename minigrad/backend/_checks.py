@@ -14,6 +14,8 @@ error on every device:
 The checks read only shapes, dtypes and flags: they never touch the data (no device sync).
 They are on every kernel call's path, so each is one pass over its arguments.
 """
+import numbers
+
 import numpy
 
 #: The dtypes every kernel is compiled for (Cython fused types, CUDA <op>_f32 / <op>_f64).
@@ -85,14 +87,31 @@ def rows(out, out_shape, *inputs):
     return shape
 
 
-def patches(image, cols):
+def patches(image, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w):
     """im2col / col2im: ``image`` (N, C, H, W) and its patches ``cols`` (C, KH, KW, N, OH, OW)
-    of one float dtype, C-contiguous, with the same N and C."""
+    of one float dtype, C-contiguous, with the same N and C, and OH, OW what the geometry
+    gives: OH = ⌊(H + 2·pad_h − dil_h·(KH − 1) − 1) / stride_h⌋ + 1 (likewise OW). A stride of
+    0 would divide by zero in the kernel and a wrong OH would read outside the image."""
     _float_arrays(image, (cols,))
     if image.ndim != 4 or cols.ndim != 6 or cols.shape[0] != image.shape[1] or \
             cols.shape[3] != image.shape[0]:
         raise ValueError(f"patches {cols.shape} do not fit image {image.shape}: expected an "
                          "image (N, C, H, W) and patches (C, KH, KW, N, OH, OW)")
+    geometry = (stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in geometry):
+        raise TypeError(f"stride, padding and dilation must be integers, got {geometry}")
+    if min(stride_h, stride_w, dil_h, dil_w) < 1 or min(pad_h, pad_w) < 0:
+        raise ValueError(f"stride ({stride_h}, {stride_w}) and dilation ({dil_h}, {dil_w}) "
+                         f"must be ≥ 1 and padding ({pad_h}, {pad_w}) ≥ 0")
+    _, _, h, w = image.shape
+    _, kh, kw, _, oh, ow = cols.shape
+    want = ((h + 2 * pad_h - dil_h * (kh - 1) - 1) // stride_h + 1,
+            (w + 2 * pad_w - dil_w * (kw - 1) - 1) // stride_w + 1)
+    if (oh, ow) != want:
+        raise ValueError(f"patches {cols.shape} do not fit image {image.shape}: a {kh}x{kw} "
+                         f"kernel with stride ({stride_h}, {stride_w}), padding ({pad_h}, "
+                         f"{pad_w}) and dilation ({dil_h}, {dil_w}) gives {want[0]}x{want[1]} "
+                         f"positions, not {oh}x{ow}")
 
 
 def cross_entropy(rows_in, target, weight, rows_out, per_row):

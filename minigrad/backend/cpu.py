@@ -198,11 +198,11 @@ class ReferenceBackend:
 
     # ---- nn (minigrad/ops/conv.py, ops/loss.py, nn/functional.py) ----------------------------
     def im2col(self, x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
-        check.patches(x, out)
+        check.patches(x, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         reference.im2col(x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out)
 
     def col2im(self, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
-        check.patches(out, cols)
+        check.patches(out, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         reference.col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out)
 
     def cross_entropy_forward(self, x, target, weight, label_smoothing, ignore_index, probs,
@@ -327,11 +327,11 @@ class CpuBackend:
 
     # ---- nn (minigrad/ops/conv.py, ops/loss.py, nn/functional.py) ----------------------------
     def im2col(self, x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
-        check.patches(x, out)
+        check.patches(x, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         _conv.im2col(x, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, _threads(out))
 
     def col2im(self, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
-        check.patches(out, cols)
+        check.patches(out, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         _conv.col2im(cols, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, _threads(cols))
 
     def cross_entropy_forward(self, x, target, weight, label_smoothing, ignore_index, probs,

@@ -259,12 +259,12 @@ class CudaBackend:
 
     # ---- nn (minigrad/ops/conv.py, ops/loss.py, nn/functional.py) ----------------------------
     def im2col(self, x, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
-        check.patches(x, out)
+        check.patches(x, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         _launch_conv("im2col", x, out, out.shape, x.shape, stride_h, stride_w, pad_h, pad_w,
                      dil_h, dil_w)
 
     def col2im(self, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
-        check.patches(out, cols)
+        check.patches(out, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         _launch_conv("col2im", cols, out, cols.shape, out.shape, stride_h, stride_w, pad_h, pad_w,
                      dil_h, dil_w)
 
