@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from .backend import get_backend, normalize_device
-from .dtypes import get_default_dtype, int64
+from .dtypes import get_default_dtype, int64, tensor_dtype
 from .random import _rng, manual_seed  # noqa: F401  (manual_seed: re-exported)
 from .tensor import Tensor
 
@@ -35,6 +35,7 @@ def as_tensor(data, dtype=None, device="cpu"):
         return data
     if isinstance(data, np.ndarray) and normalize_device(device) == "cpu" and \
             (dtype is None or data.dtype == np.dtype(dtype)):
+        tensor_dtype(data.dtype)
         return Tensor._wrap(data, "cpu")
     return tensor(data, dtype=dtype, device=device)
 
@@ -43,6 +44,7 @@ def from_numpy(array):
     """A tensor sharing memory with ``array`` (as torch.from_numpy)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    tensor_dtype(array.dtype)
     return Tensor._wrap(array, "cpu")
 
 
@@ -58,7 +60,7 @@ def _shape_args(shape):
 
 
 def _float_dtype(dtype):
-    return get_default_dtype() if dtype is None else np.dtype(dtype)
+    return get_default_dtype() if dtype is None else tensor_dtype(dtype)
 
 
 def _new(array_np, requires_grad, device):

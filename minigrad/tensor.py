@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from .backend import get_backend, normalize_device
-from .dtypes import bool_, float32, float64, get_default_dtype, int64
+from .dtypes import bool_, float32, float64, get_default_dtype, int64, tensor_dtype
 
 __all__ = ["Tensor"]
 
@@ -171,8 +171,8 @@ class Tensor:
             except TypeError:
                 raise TypeError(f"to() got {a!r}, which is neither a device nor a dtype")
         out = self
-        if dtype is not None and np.dtype(dtype) != self.dtype:
-            out = ops.Cast.apply(out, np.dtype(dtype))
+        if dtype is not None and tensor_dtype(dtype) != self.dtype:
+            out = ops.Cast.apply(out, tensor_dtype(dtype))
         if device is not None and normalize_device(device) != self._device:
             out = ops.ToDevice.apply(out, normalize_device(device))
         return out
@@ -614,9 +614,7 @@ def _array_from(data, dtype, device):
             src_dtype = get_default_dtype()  # Python floats follow the default dtype, as torch
         elif src_dtype.kind in "iu" and dtype is None:
             src_dtype = int64
-    target = np.dtype(dtype) if dtype is not None else src_dtype
-    if target.kind not in "fiub":
-        raise TypeError(f"unsupported dtype {target}")
+    target = tensor_dtype(dtype if dtype is not None else src_dtype)
     if isinstance(arr, np.ndarray):
         return backend.asarray(np.array(arr, dtype=target, copy=True), target)
     # a cupy array

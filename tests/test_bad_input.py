@@ -42,6 +42,10 @@ CASES = [
      r"\(1, 3, 3\)"),
     ("sum over axis 1.5", lambda: mg.randn(2, 3).sum(axis=1.5), TypeError, "1.5"),
     ("arange step 0", lambda: mg.arange(0, 5, 0), ValueError, "step .* 0"),
+    ("float16 tensor", lambda: mg.tensor([1.0, 2.0], dtype=mg.float16), TypeError, "float16"),
+    ("float16 from numpy", lambda: mg.from_numpy(np.ones(2, np.float16)), TypeError, "float16"),
+    ("to(float16)", lambda: mg.ones(2).to(mg.float16), TypeError, "float16"),
+    ("zeros float16", lambda: mg.zeros(2, dtype=mg.float16), TypeError, "float16"),
     ("cross_entropy 0-d input", lambda: F.cross_entropy(mg.tensor(1.0), mg.tensor(0)),
      ValueError, "0-d"),
 ]
