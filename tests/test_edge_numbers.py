@@ -163,7 +163,6 @@ def test_all_targets_ignored_gives_zero_gradient(loss_fn, create_graph):
 
 # ---- 11. an optimizer's state must have the parameter's shape -----------------------------------
 
-@pytest.mark.xfail(strict=True, reason='not fixed yet (lands after the core restructuring)')
 def test_load_state_dict_refuses_state_of_another_shape():
     p = mg.nn.Parameter(mg.randn(2, 3))
     p.grad = mg.randn(2, 3)
@@ -173,3 +172,14 @@ def test_load_state_dict_refuses_state_of_another_shape():
     q = mg.nn.Parameter(mg.randn(3, 2))
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(3, 2\)|\(3, 2\).*\(2, 3\)"):
         mg.optim.Adam([q]).load_state_dict(state)
+
+
+def test_load_state_dict_names_a_bad_parameter_index():
+    p = mg.nn.Parameter(mg.randn(2))
+    p.grad = mg.randn(2)
+    opt = mg.optim.SGD([p], lr=0.1, momentum=0.9)
+    opt.step()
+    state = opt.state_dict()
+    state["state"] = {7: state["state"][0]}
+    with pytest.raises(ValueError, match="index 7"):
+        mg.optim.SGD([p], lr=0.1, momentum=0.9).load_state_dict(state)

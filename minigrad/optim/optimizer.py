@@ -240,10 +240,20 @@ class Optimizer:
         params = {}
         for g, s in zip(self.param_groups, saved):
             params.update(zip(s["params"], g["params"]))
-        self.state = {}
+        state = {}
         for i, st in state_dict["state"].items():
+            if i not in params:
+                raise ValueError(f"loaded state dict has state for parameter index {i!r}, but its "
+                                 f"parameter groups list only the indices {sorted(params)}")
             p = params[i]
-            self.state[id(p)] = {k: _copy(v, like=p) for k, v in st.items()}
+            for k, v in st.items():
+                # a buffer of the same size but another shape would be stepped on scrambled
+                if hasattr(v, "shape") and len(v.shape) > 0 and tuple(v.shape) != tuple(p.shape):
+                    raise ValueError(f"loaded state {k!r} of parameter {i} has shape "
+                                     f"{tuple(v.shape)}, but the parameter has shape "
+                                     f"{tuple(p.shape)}")
+            state[id(p)] = {k: _copy(v, like=p) for k, v in st.items()}
+        self.state = state
         self.param_groups = [
             {**copy.deepcopy({k: v for k, v in s.items() if k != "params"}),
              "params": g["params"]}
