@@ -8,7 +8,8 @@ both dtypes: float32 rows of 10^5 entries would otherwise lose ~3 digits.
 
 NaN: the row maximum skips a NaN (comparisons with NaN are false), but that NaN then enters
 exp(x - max) and the row sum, so the whole row comes out NaN, as in the reference. A row with
-+inf gives inf - inf = NaN the same way; an all -inf row gives NaN too (reference does the same).
++inf gives inf - inf = NaN the same way in softmax; logsumexp gives torch's +inf for it, and
+-inf for a row of -inf only (the max itself, not max + log of a NaN sum).
 """
 from cython cimport floating
 from cython.parallel cimport prange
@@ -118,7 +119,10 @@ def logsumexp_forward(const floating[:, ::1] x, floating[::1] out, int nthreads)
     with nogil:
         for r in prange(rows, schedule='static', num_threads=nthreads):
             m = _row_max(&x[r, 0], cols)
-            out[r] = m + <floating>log(_sum_exp(&x[r, 0], m, cols))
+            if m == INFINITY or m == -INFINITY:
+                out[r] = m  # a +inf entry, or every entry −inf: torch's ±inf, not inf − inf
+            else:
+                out[r] = m + <floating>log(_sum_exp(&x[r, 0], m, cols))
 
 
 def softmax_backward(const floating[:, ::1] y, const floating[:, ::1] grad,

@@ -23,7 +23,9 @@ __device__ void cross_entropy_forward(const T* x, const long long* target, const
         long long t = target[r];
         if (t == ignore_index) { loss[r] = T(0); continue; }
         double lse = m + log(s), smooth = 0;
-        for (long long c = 0; c < C; ++c) smooth += (double)w[c] * (lse - xr[c]);
+        // only with smoothing: a masked (-inf) logit makes its term +inf, and 0 * inf is NaN
+        if (eps != 0)
+            for (long long c = 0; c < C; ++c) smooth += (double)w[c] * (lse - xr[c]);
         loss[r] = (T)((1 - eps) * w[t] * (lse - xr[t]) + eps / C * smooth);
     }
 }

@@ -96,7 +96,8 @@ __device__ void logsumexp_forward(const T* x, T* out, long long rows, long long 
         const T* xr = x + r * cols;
         const T m = row_max(xr, cols);
         const T s = row_sum_exp(xr, m, cols);
-        if (threadIdx.x == 0) out[r] = m + mg_log(s);
+        // a +inf entry, or every entry -inf: the max itself, as torch (m + log s is NaN there)
+        if (threadIdx.x == 0) out[r] = isinf(m) ? m : m + mg_log(s);
     }
 }
 

@@ -89,10 +89,18 @@ def log_softmax_backward(y, grad, out):
 
 
 def logsumexp_forward(x, out):
-    """out[r] = max x[r] + log Σ exp(x[r] - max x[r]);  out has shape (rows,)"""
+    """out[r] = max x[r] + log Σ exp(x[r] - max x[r]);  out has shape (rows,)
+
+    A row whose max is ±inf (a +inf entry, or only −inf entries) gives that max, as torch:
+    exp(x − max) would be exp(inf − inf) = NaN there.
+    """
     xp = array_module(x)
     m = x.max(axis=1)
-    xp.add(m, xp.log(xp.exp(x - m[:, None]).sum(axis=1)), out=out)
+    infinite = xp.isinf(m)
+    shift = xp.where(infinite, 0, m)
+    with np.errstate(divide="ignore"):  # log 0 for a row of −inf (then replaced by m)
+        lse = shift + xp.log(xp.exp(x - shift[:, None]).sum(axis=1))
+    xp.copyto(out, xp.where(infinite, m, lse).astype(out.dtype))
 
 
 # ---- reduce-to-shape -------------------------------------------------------------------------
@@ -269,8 +277,9 @@ def cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, prob
     t = xp.where(keep, target, 0)
     rows = xp.arange(x.shape[0])
     c = x.shape[1]
-    value = ((1 - label_smoothing) * weight[t] * nlogp[rows, t]
-             + (label_smoothing / c) * (nlogp * weight).sum(axis=1))
+    value = (1 - label_smoothing) * weight[t] * nlogp[rows, t]
+    if label_smoothing != 0:  # only then: a masked (−inf) logit's term is +inf, and 0·inf = NaN
+        value = value + (label_smoothing / c) * (nlogp * weight).sum(axis=1)
     loss[...] = xp.where(keep, value, 0)
 
 
