@@ -16,7 +16,7 @@ from .autograd import (Function, NonDifferentiableBackwardError, enable_grad, gr
                        is_grad_enabled, no_grad, set_grad_enabled)
 from .backend import available_devices, cuda_available
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .ops import (abs, amax, amin, broadcast_to, clip, concatenate, exp, flatten, log,
+from .ops import (abs, amax, amin, broadcast_to, clip, concatenate, exp, expm1, flatten, log,
                   log_softmax, logsumexp, matmul, maximum, mean, minimum, permute, relu,
                   reshape, sigmoid, softmax, sqrt, squeeze, stack, sum, tanh, transpose,
                   unsqueeze, where)

@@ -116,6 +116,7 @@ def _op_cases():
         C("pow a**b", lambda a, b: a ** b, [(3,), (3,)], positive=True),
         C("rpow 2**x", lambda a: 2.0 ** a, [(3,)]),
         C("exp", lambda a: a.exp(), [(3, 2)]),
+        C("expm1", lambda a: a.expm1(), [(3, 2)]),
         C("log", lambda a: a.log(), [(3, 2)], positive=True),
         C("sqrt", lambda a: a.sqrt(), [(3, 2)], positive=True),
         C("abs", lambda a: a.abs(), [(3, 2)], away_from_zero=True),

@@ -49,6 +49,9 @@ class _NormConstraint(Constraint):
         self.eps = _nonneg(eps, "eps")
 
     def _norms(self, w):
+        if w.ndim == 0:
+            raise ValueError(f"{self!r}: a 0-d array has no axis {self._dim_repr()} to take "
+                             "norms along")
         for d in self.dim:
             if not -w.ndim <= d < max(w.ndim, 1):
                 raise ValueError(f"{self!r}: dim {d} is out of range for an array of shape "

@@ -399,6 +399,9 @@ class Tensor:
     def exp(self):
         return ops.exp(self)
 
+    def expm1(self):
+        return ops.expm1(self)
+
     def log(self):
         return ops.log(self)
 

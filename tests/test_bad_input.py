@@ -46,6 +46,8 @@ CASES = [
     ("float16 from numpy", lambda: mg.from_numpy(np.ones(2, np.float16)), TypeError, "float16"),
     ("to(float16)", lambda: mg.ones(2).to(mg.float16), TypeError, "float16"),
     ("zeros float16", lambda: mg.zeros(2, dtype=mg.float16), TypeError, "float16"),
+    ("MaxNorm of a 0-d array", lambda: mg.constraints.MaxNorm(1.0)(np.array(3.0)), ValueError,
+     "0-d"),
     ("cross_entropy 0-d input", lambda: F.cross_entropy(mg.tensor(1.0), mg.tensor(0)),
      ValueError, "0-d"),
 ]

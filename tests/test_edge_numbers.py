@@ -200,3 +200,27 @@ def test_kernels_with_infinities_match_torch(kernel_set):
     probs, loss = np.empty_like(logits), np.empty(1)
     backend.cross_entropy_forward(logits, np.array([0]), np.ones(3), 0.0, -100, probs, loss)
     np.testing.assert_allclose(loss, [1.3132616875182228], rtol=1e-14)
+
+
+# ---- extreme magnitudes ------------------------------------------------------------------------
+
+def test_quotient_gradient_when_the_divisor_squared_underflows():
+    a, b = leaf([1e-200]), leaf([1e-200])
+    (a / b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [1e200], rtol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), [-1e200], rtol=1e-12)   # torch: −1e200
+
+
+def test_elu_of_tiny_negatives_is_exact():
+    x = leaf([-1e-20, -1e-8, -2.0])
+    y = F.elu(x)
+    np.testing.assert_allclose(y.numpy(), np.expm1([-1e-20, -1e-8, -2.0]), rtol=1e-15)
+    assert y.numpy()[0] != 0.0          # exp(x) − 1 would give exactly 0 here
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([-1e-20, -1e-8, -2.0]), rtol=1e-15)
+
+
+def test_expm1_gradients():
+    x = leaf([-3.0, -1e-9, 0.5])
+    assert mg.gradcheck(lambda t: t.expm1(), (x,))
+    assert mg.gradgradcheck(lambda t: t.expm1(), (x,))

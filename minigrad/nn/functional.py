@@ -311,10 +311,11 @@ def leaky_relu(input, negative_slope=0.01):
 
 
 def elu(input, alpha=1.0):
-    """x if x > 0 else α·(exp(x) − 1)   (exp only of the non-positive part: no overflow)"""
+    """x if x > 0 else α·(exp(x) − 1)   (expm1 of the non-positive part only: no overflow,
+    and exact for tiny negatives, where exp(x) − 1 cancels)"""
     _tensor(input, "elu: input")
     negative = ops.where(input > 0, 0.0, input)
-    return ops.where(input > 0, input, (negative.exp() - 1.0) * float(alpha))
+    return ops.where(input > 0, input, negative.expm1() * float(alpha))
 
 
 def softplus(input, beta=1.0, threshold=20.0):

@@ -1,6 +1,6 @@
 """Every differentiable operation of minigrad, by family, and the functions that apply them.
 
-    elementwise.py   + − · / ** neg, exp log sqrt abs relu sigmoid tanh clip maximum minimum
+    elementwise.py   + − · / ** neg, exp expm1 log sqrt abs relu sigmoid tanh clip maximum minimum
                      where, clone and cast
     reduce.py        sum mean amax amin argmax argmin, softmax log_softmax logsumexp
     shape.py         reshape permute transpose broadcast_to sum_to_shape squeeze unsqueeze
@@ -21,10 +21,10 @@ minigrad's public functions are the functions below.
 from . import (conv, elementwise, inplace, linalg, loss, norm, penalty, reduce,  # noqa: F401
                shape, special)
 from .conv import Col2Im, Im2Col, col2im, im2col  # noqa: F401
-from .elementwise import (Abs, Add, Cast, Clip, Clone, Div, Exp, Log, Maximum,  # noqa: F401
-                          Minimum, Mul, Neg, Pow, PowScalar, Relu, Sigmoid, Sqrt, Sub, Tanh,
-                          Where, abs, clip, exp, log, maximum, minimum, relu, sigmoid, sqrt,
-                          tanh, where)
+from .elementwise import (Abs, Add, Cast, Clip, Clone, Div, Exp, Expm1, Log,  # noqa: F401
+                          Maximum, Minimum, Mul, Neg, Pow, PowScalar, Relu, Sigmoid, Sqrt, Sub,
+                          Tanh, Where, abs, clip, exp, expm1, log, maximum, minimum, relu,
+                          sigmoid, sqrt, tanh, where)
 from .linalg import MatMul, MatMulBT, matmul, matmul_bt  # noqa: F401
 from .loss import BinaryCrossEntropy, CrossEntropyRows  # noqa: F401
 from .reduce import (Amax, LogSoftmax, LogSumExp, Softmax, Sum, amax, amin,  # noqa: F401
@@ -38,7 +38,7 @@ from .norm import L2Norm  # noqa: F401
 from .special import Erf, first_order_only  # noqa: F401
 
 __all__ = [
-    "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "clip", "maximum", "minimum",
+    "exp", "expm1", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "clip", "maximum", "minimum",
     "where", "sum", "mean", "amax", "amin", "argmax", "argmin", "softmax", "log_softmax",
     "logsumexp", "matmul", "matmul_bt", "reshape", "permute", "transpose", "broadcast_to",
     "sum_to_shape", "concatenate", "stack", "squeeze", "unsqueeze", "flatten", "getitem",

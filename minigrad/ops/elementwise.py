@@ -99,7 +99,8 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         ga = sum_to_shape(grad / b, a.shape) if ctx.needs_input_grad[0] else None
-        gb = sum_to_shape(-grad * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        # −a/b² as −(a/b)/b: b·b underflows to 0 for |b| < 1e-154 while a/b may be ordinary
+        gb = sum_to_shape(-grad * (a / b) / b, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -220,6 +221,21 @@ class Log(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad / x
+
+
+class Expm1(Function):
+    """y = eˣ − 1 (exact for small |x|, where eˣ − 1 loses every digit)      dy/dx = eˣ = y + 1"""
+
+    saves_output = True   # backward reads the output kept on ctx
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = x.backend.xp.expm1(x.data)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (_saved_or_recomputed(ctx, "y", lambda: expm1(ctx.inputs[0])) + 1.0)
 
 
 class Sqrt(Function):
@@ -398,6 +414,10 @@ def _float(x, what):
 
 def exp(x):
     return Exp.apply(_float(x, "exp"))
+
+
+def expm1(x):
+    return Expm1.apply(_float(x, "expm1"))
 
 
 def log(x):
