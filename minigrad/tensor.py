@@ -457,7 +457,7 @@ class Tensor:
         return ops.argmin(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
 
     def softmax(self, axis=-1, *, dim=None):
-        return ops.softmax(self, _axis_kw(axis, dim) if dim is not None else axis)
+        return ops.softmax(self, dim if dim is not None else axis)
 
     def log_softmax(self, axis=-1, *, dim=None):
         return ops.log_softmax(self, dim if dim is not None else axis)
