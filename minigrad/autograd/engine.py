@@ -83,7 +83,8 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                 _capture_nonleaf(node, gouts, wanted, claimed)
             if node._freed:
                 node.saved_tensors  # raises the "backward twice" error
-            node._check_versions()
+            if node._saved or node._output_versions is not None:
+                node._check_versions()  # a saved tensor written in place since: raise
             gouts = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(gouts)]
             gins = node.fn.backward(node, *gouts)
             if not isinstance(gins, tuple):

@@ -65,7 +65,7 @@ class Context:
         """Raises if a tensor this node saved (or its output, for Functions that keep it) was
         written in place since: backward would read the new values, a silently wrong gradient."""
         for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
-            if t is not None and t._version != v:
+            if t is not None and t._versions is not None and t._versions[0] != v:
                 _modified(self.fn, f"saved tensor {i} (shape {tuple(t.shape)})", t._version, v)
         if self._output_versions is not None and self._output_versions[0] != 0:
             _modified(self.fn, "output 0", self._output_versions[0], 0)
