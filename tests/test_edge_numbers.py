@@ -224,3 +224,39 @@ def test_expm1_gradients():
     x = leaf([-3.0, -1e-9, 0.5])
     assert mg.gradcheck(lambda t: t.expm1(), (x,))
     assert mg.gradgradcheck(lambda t: t.expm1(), (x,))
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e300])
+def test_layer_and_batch_norm_of_huge_values_are_scale_invariant(scale):
+    """Deliberate difference: torch 2.13 returns NaN (layer_norm) or 0 (batch_norm) here, as
+    (x − μ)² overflows; minigrad standardises x/s with s = max|x − μ|, which is exact."""
+    x = np.array([[1.0, -1.0, 0.3, 0.5]])
+    want = F.layer_norm(mg.tensor(x), (4,), eps=0.0).numpy()
+    got = F.layer_norm(mg.tensor(x * scale), (4,)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    col = x.T
+    want = F.batch_norm(mg.tensor(col), None, None, training=True, eps=0.0).numpy()
+    xb = leaf(col * scale)
+    got = F.batch_norm(xb, None, None, training=True)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+    got.sum().backward()
+    np.testing.assert_allclose(xb.grad.numpy(), 0.0, atol=1e-12 / scale)
+
+
+def test_gradients_at_nan_and_inf_inputs_are_torchs():
+    x = leaf([np.nan, np.inf, -np.inf, 0.0, 1.0])
+    x.abs().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, -1.0, 0.0, 1.0])
+    for fused in (True, False):
+        x.grad = None
+        (g,) = mg.grad(x.relu().sum(), x, create_graph=not fused)
+        np.testing.assert_array_equal(g.numpy(), [1.0, 1.0, 0.0, 0.0, 1.0])
+    x.grad = None
+    F.huber_loss(x, mg.zeros(5), reduction="sum").backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [np.nan, 1.0, -1.0, 0.0, 1.0])
+    x.grad = None
+    mg.maximum(x, mg.zeros(5)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 0.0, 0.5, 1.0])
+    y = leaf([np.nan, 1.0, 2.0])
+    y.max().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 0.0, 0.0])

@@ -56,7 +56,7 @@ def relu_forward(const floating[::1] x, floating[::1] out, int nthreads):
 
 def relu_backward(const floating[::1] x, const floating[::1] grad, floating[::1] out,
                   int nthreads):
-    """out[i] = grad[i] * [x[i] > 0]   (derivative 0 at x = 0, as torch).
+    """out[i] = grad[i] * [not x[i] ≤ 0]   (derivative 0 at x = 0; 1 at NaN, as torch).
 
     Written as a product, like the reference, so a NaN/inf in grad still propagates where x > 0
     and grad * 0 gives NaN for grad = ±inf, exactly as the reference does.
@@ -65,7 +65,7 @@ def relu_backward(const floating[::1] x, const floating[::1] grad, floating[::1]
     _same_size(grad.shape[0], n)
     with nogil:
         for i in prange(n, schedule='static', num_threads=nthreads):
-            out[i] = grad[i] * (<floating>1 if x[i] > 0 else <floating>0)
+            out[i] = grad[i] * (<floating>0 if x[i] <= 0 else <floating>1)
 
 
 def sigmoid_forward(const floating[::1] x, floating[::1] out, int nthreads):

@@ -30,7 +30,8 @@ __device__ void relu_forward(const T* x, T* out, long long n) {
 // grad = ±inf where x <= 0 gives NaN there too.
 template <typename T>
 __device__ void relu_backward(const T* x, const T* grad, T* out, long long n) {
-    GRID_STRIDE_LOOP(i, n) { out[i] = grad[i] * (x[i] > T(0) ? T(1) : T(0)); }
+    // x <= 0, not !(x > 0): a NaN x passes the gradient on, as torch's threshold_backward
+    GRID_STRIDE_LOOP(i, n) { out[i] = grad[i] * (x[i] <= T(0) ? T(0) : T(1)); }
 }
 
 // out[i] = 1 / (1 + exp(-x[i])), via e = exp(-|x|) in (0, 1] so exp never overflows:

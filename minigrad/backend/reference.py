@@ -31,9 +31,10 @@ def relu_forward(x, out):
 
 
 def relu_backward(x, grad, out):
-    """out = grad * [x > 0]   (derivative 0 at x = 0, as torch)"""
+    """out = grad * [not x ≤ 0]   (derivative 0 at x = 0; 1 at x = NaN, as torch's
+    threshold_backward: a NaN input passes the gradient on)"""
     xp = array_module(x)
-    xp.multiply(grad, x > 0, out=out)
+    xp.multiply(grad, ~(x <= 0), out=out)
 
 
 def sigmoid_forward(x, out):

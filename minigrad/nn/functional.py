@@ -493,7 +493,10 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target
     a = d.abs()
-    return _reduce(ops.where(a <= delta, d * d * 0.5, (a - 0.5 * delta) * float(delta)),
+    # the quadratic branch of a clipped d: equal where it is chosen, and finite where it is not,
+    # so where's zero gradient into it stays 0 (not 0·∞ = NaN) at d = ±∞
+    q = ops.clip(d, -float(delta), float(delta))
+    return _reduce(ops.where(a <= delta, q * q * 0.5, (a - 0.5 * delta) * float(delta)),
                    reduction)
 
 
@@ -507,7 +510,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     a = d.abs()
     if beta == 0:
         return _reduce(a, reduction)
-    return _reduce(ops.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+    q = ops.clip(d, -float(beta), float(beta))   # finite in the branch not taken (see huber)
+    return _reduce(ops.where(a < beta, q * q * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):

@@ -255,7 +255,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|      dy/dx = sign(x)   (the subgradient 0 at x = 0, as torch)"""
+    """y = |x|      dy/dx = sign(x)   (the subgradient 0 at x = 0, and 0 at NaN, as torch)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -265,11 +265,12 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        return grad * _const(x.backend.xp.sign(x.data), x)
+        xp = x.backend.xp
+        return grad * _const(xp.where(xp.isnan(x.data), 0, xp.sign(x.data)).astype(x.dtype), x)
 
 
 class Relu(Function):
-    """y = max(x, 0)      dy/dx = [x > 0]   (0 at x = 0, as torch)"""
+    """y = max(x, 0)      dy/dx = [x > 0]   (0 at x = 0; 1 at x = NaN, as torch)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -279,9 +280,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        if not is_grad_enabled():  # one fused pass: grad * [x > 0]
+        if not is_grad_enabled():  # one fused pass: grad * [not x ≤ 0]
             return _const(_run_elementwise(x.backend.relu_backward, x.data, grad.data), x)
-        return grad * _const((x.data > 0).astype(x.dtype), x)
+        return grad * _const((~(x.data <= 0)).astype(x.dtype), x)
 
 
 class Sigmoid(Function):
@@ -356,7 +357,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _select_grads(ctx, grad, a, b, a.data > b.data)
+        return _select_grads(ctx, grad, a, b, a.data > b.data, b.data > a.data)
 
 
 class Minimum(Function):
@@ -370,16 +371,18 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _select_grads(ctx, grad, a, b, a.data < b.data)
+        return _select_grads(ctx, grad, a, b, a.data < b.data, b.data < a.data)
 
 
-def _select_grads(ctx, grad, a, b, a_wins):
-    """Gradients of an elementwise selection: all to the winner, split evenly on ties."""
-    dtype = grad.dtype
-    tie = (a.data == b.data).astype(dtype) * dtype.type(0.5)
-    wa = a_wins.astype(dtype) + tie
+def _select_grads(ctx, grad, a, b, a_wins, b_wins):
+    """Gradients of an elementwise selection, torch's rule: each side keeps the gradient unless
+    it lost (then 0) or tied (then ½). A NaN neither loses nor ties, so a NaN side keeps it."""
+    xp = a.backend.xp
+    tie = a.data == b.data
+    wa = xp.where(tie, 0.5, xp.where(b_wins, 0.0, 1.0)).astype(grad.dtype)
+    wb = xp.where(tie, 0.5, xp.where(a_wins, 0.0, 1.0)).astype(grad.dtype)
     ga = sum_to_shape(grad * _const(wa, a), a.shape) if ctx.needs_input_grad[0] else None
-    gb = sum_to_shape(grad * _const(1 - wa, b), b.shape) if ctx.needs_input_grad[1] else None
+    gb = sum_to_shape(grad * _const(wb, b), b.shape) if ctx.needs_input_grad[1] else None
     return ga, gb
 
 

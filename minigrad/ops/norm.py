@@ -7,17 +7,43 @@
 Written with Tensor ops rather than a fused kernel: the backward of the standardisation
 (dx = (g − mean(g) − x̂·mean(g·x̂)) / σ) then needs no code of its own and stays differentiable.
 """
+import numpy as np
+
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import maximum, where
 
 
 def standardize(x, axes, eps):
-    """(x − mean) / sqrt(biased var + eps) over ``axes``; returns (x̂, mean, biased var)."""
+    """(x − mean) / sqrt(biased var + eps) over ``axes``; returns (x̂, mean, biased var).
+
+    With c = x − mean and a scale s ≥ 1 held constant, this is computed as
+
+        x̂ = (c/s) / sqrt(mean((c/s)²) + eps/s²),     var = s²·mean((c/s)²)
+
+    which is the same function of x for every constant s, so values and derivatives of every
+    order are exact; s = max(max|c|, 1) only keeps c² from overflowing for |c| near 1e154 and
+    beyond (there c² is inf and x̂ came out 0; torch gives NaN). s = 1 for ordinary inputs.
+    """
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
-    var = (centred * centred).mean(axis=axes, keepdims=True)
-    return centred / (var + eps).sqrt(), mean, var
+    xp = x.backend.xp
+    with _ignore_overflow():
+        s = xp.abs(centred.data).max(axis=axes, keepdims=True)
+    s = xp.where(xp.isfinite(s) & (s > 1), s, 1).astype(x.dtype)
+    if not bool((s != 1).any()):    # the ordinary case: no rescaling, the plain formula
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        return centred / (var + eps).sqrt(), mean, var
+    scale = Tensor._wrap(s, x.device)
+    scaled = centred / scale
+    mean_square = (scaled * scaled).mean(axis=axes, keepdims=True)
+    with _ignore_overflow():  # var itself may be inf in the dtype (as it honestly is); x̂ is not
+        var = mean_square * (scale * scale)
+        return scaled / (mean_square + Tensor._wrap(eps / (s * s), x.device)).sqrt(), mean, var
+
+
+def _ignore_overflow():
+    return np.errstate(over="ignore", invalid="ignore")
 
 
 def l2_normalize(x, axis, eps):

@@ -66,7 +66,8 @@ def mean(x, axis=None, keepdims=False):
 
 
 class Amax(Function):
-    """y = max x over ``axes``      dy/dx = [x = y] / (number of maximal elements)
+    """y = max x over ``axes``      dy/dx = [x = y] / (number of maximal elements; NaNs count
+                                                 as maximal where y is NaN)
 
     Ties share the gradient evenly (torch's amax); the derivative is 0 for every other
     element, so the second derivative is 0.
@@ -74,8 +75,10 @@ class Amax(Function):
 
     @staticmethod
     def forward(ctx, x, axes, keepdims, smallest):
+        xp = x.backend.xp
         y_kept = (x.data.min if smallest else x.data.max)(axis=axes, keepdims=True)
-        hits = (x.data == y_kept).astype(x.dtype)
+        # a NaN is the max (or min) of its slice: the gradient goes to the NaNs there, as torch
+        hits = ((x.data == y_kept) | (xp.isnan(x.data) & xp.isnan(y_kept))).astype(x.dtype)
         ctx.weights = hits / hits.sum(axis=axes, keepdims=True)
         ctx.kept = y_kept.shape
         return y_kept if keepdims else y_kept.reshape([s for i, s in enumerate(x.shape) if i not in axes])
