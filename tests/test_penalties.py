@@ -742,3 +742,13 @@ def test_first_order_only_penalties_refuse_a_second_derivative(name):
         mg.grad((g * g).sum(), W)
     (g1,) = mg.grad(pen(W), W)          # without create_graph: plain gradient, no marker
     np.testing.assert_allclose(g1.numpy(), g.numpy())
+
+
+def test_spectral_norm_warns_when_the_top_singular_value_is_nearly_repeated():
+    W = np.diag([1.0, 0.9995, 0.5])    # σ₂/σ₁ = 0.9995 > 0.999: converges, but warns
+    with pytest.warns(RuntimeWarning, match="nearly repeated"):
+        P.SpectralNorm(1.0, max_iter=100_000)(mg.tensor(W))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        P.SpectralNorm(1.0)(mg.tensor(np.diag([1.0, 0.99, 0.5])))   # a clear gap: silent
