@@ -39,7 +39,7 @@ def _power_iteration(W, tol, max_iter, start=None):
     else:
         v = xp.asarray(np.random.default_rng(0).standard_normal(A.shape[1]))
         v /= xp.linalg.norm(v)
-    deltas = []
+    deltas, converged = [], False
     for _ in range(max_iter):
         z = A.T @ (A @ v)
         nz = float(xp.linalg.norm(z))
@@ -50,8 +50,9 @@ def _power_iteration(W, tol, max_iter, start=None):
         done = float(xp.abs(v_new - v).max()) <= tol
         v = v_new
         if done:
+            converged = True
             break
-    else:
+    if not converged:
         warnings.warn(f"SpectralNorm: power iteration did not reach tol={tol} in {max_iter} "
                       "steps (the top two singular values are close)", RuntimeWarning,
                       stacklevel=3)
