@@ -14,29 +14,12 @@ Every backend object has ``name`` ("cpu" or "cuda"), ``xp`` (the array module), 
 kernel runs, each method checks its arguments with the checks of ``_checks.py`` (written once
 for all backends), so a bad call raises the same TypeError or ValueError on every device.
 
-Two array helpers used across the package live here too: ``array_module`` (numpy or cupy for
+Two array helpers used across the package (in arrays.py, re-exported here): ``array_module`` (numpy or cupy for
 this array) and ``contiguous`` (the array itself, or a C-contiguous copy of it).
 """
-import numpy
+from .arrays import array_module, contiguous  # noqa: F401  (re-exported)
 
 DEVICES = ("cpu", "cuda")
-
-
-def array_module(a):
-    """numpy for a numpy array, cupy for a cupy array (cupy is imported only in that case)."""
-    if isinstance(a, numpy.ndarray):
-        return numpy
-    import cupy
-    return cupy
-
-
-def contiguous(a):
-    """``a`` when it is C-contiguous, else a C-contiguous copy (numpy or cupy alike).
-
-    The kernels read and write their arrays as flat C-ordered memory, so every caller that may
-    hold a view (a transpose, a slice) passes ``contiguous(a)``.
-    """
-    return a if a.flags.c_contiguous else a.copy(order="C")
 
 
 def normalize_device(device):

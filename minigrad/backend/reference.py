@@ -20,7 +20,7 @@ csrc/cuda/*.cu.
 """
 import numpy as np
 
-from . import array_module   # numpy or cupy, whichever holds the array
+from .arrays import array_module   # numpy or cupy, whichever holds the array
 
 
 # ---- fused activations: y = f(x) and dx = dy * f'(x) in one pass ----------------------------
