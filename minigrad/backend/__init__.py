@@ -14,8 +14,8 @@ Every backend object has ``name`` ("cpu" or "cuda"), ``xp`` (the array module), 
 kernel runs, each method checks its arguments with the checks of ``_checks.py`` (written once
 for all backends), so a bad call raises the same TypeError or ValueError on every device.
 
-Two array helpers used across the package (in arrays.py, re-exported here): ``array_module`` (numpy or cupy for
-this array) and ``contiguous`` (the array itself, or a C-contiguous copy of it).
+Two array helpers used across the package live in arrays.py, re-exported here: ``array_module``
+(numpy or cupy for this array) and ``contiguous`` (the array, or a C-contiguous copy of it).
 """
 from .arrays import array_module, contiguous  # noqa: F401  (re-exported)
 
