@@ -24,8 +24,11 @@ import os
 import sys
 import warnings
 
-import numpy as np
-import pytest
+if __name__ == "__main__":   # run as a script: test the minigrad of this checkout
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 torch = pytest.importorskip("torch")
 
@@ -398,9 +401,7 @@ def test_matches_torch(entry, kind):
     seen = {}
     compared = []
 
-    @_settings(EXAMPLES, RANDOM)
-    @given(samples(entry, kind))
-    def run(sample):
+    def check(sample):
         unexpected = {}
         for spelling, o in outcomes(entry, sample):
             compared.append(o.status["forward"] != "refused")
@@ -412,7 +413,9 @@ def test_matches_torch(entry, kind):
                     unexpected.setdefault(check, where)
         assert not unexpected, "\n".join(f"{c}: {m}" for c, m in unexpected.items())
 
-    run()
+    for args, kwargs in entry.pins.get(kind, []):   # the pinned reproductions, always run
+        check(Sample(entry, kind, 0, args, kwargs, 0))
+    _settings(EXAMPLES, RANDOM)(given(samples(entry, kind))(check))()
     assert any(compared), f"{entry.name} [{kind}]: every example was refused by both libraries"
     if seen:
         raise KnownDiscrepancy("\n".join(f"{c}: {m}" for c, m in seen.items()))
@@ -470,7 +473,7 @@ def test_compare_is_nan_and_inf_aware():
 
 # ---- the long run: a table of cases and failures per op and check -------------------------------
 
-def long_run(examples, random, only=None, out=sys.stdout):
+def long_run(examples, random, only=None, out=sys.stdout, progress=False):
     """Runs every (entry, kind) for ``examples`` examples, counting outcomes per check instead
     of stopping at the first failure; prints a markdown table and the first failure of each."""
     import collections
@@ -481,6 +484,8 @@ def long_run(examples, random, only=None, out=sys.stdout):
         if only and entry.name not in only:
             continue
         for kind in _kinds(entry):
+            if progress:
+                print(f"{entry.name} [{kind}]", file=sys.stderr, flush=True)
             counts = collections.Counter()
             first = {}
 
@@ -506,7 +511,8 @@ def long_run(examples, random, only=None, out=sys.stdout):
                 details.append(f"- {entry.name} [{kind}] {check}: {msg}\n  e.g. {ex[:1500]}")
     print(f"differential long run: {examples} examples per (op, kind), "
           f"{'random' if random else 'derandomized'}, kernels "
-          f"{'compiled' if R.COMPILED else 'numpy reference'}, {time.time() - t0:.0f} s\n",
+          f"{'compiled' if R.COMPILED else 'numpy reference'} ({mg.__file__}), "
+          f"{time.time() - t0:.0f} s\n",
           file=out)
     print("| op | kind | cases | refused by both | forward | backward | create_graph | second |"
           " known |", file=out)
@@ -529,5 +535,6 @@ if __name__ == "__main__":
     p.add_argument("--examples", type=int, default=EXAMPLES)
     p.add_argument("--random", action="store_true", default=RANDOM)
     p.add_argument("--only", nargs="*")
+    p.add_argument("--progress", action="store_true", help="name each (op, kind) on stderr")
     a = p.parse_args()
-    long_run(a.examples, a.random, a.only)
+    long_run(a.examples, a.random, a.only, progress=a.progress)
