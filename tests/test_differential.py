@@ -41,9 +41,7 @@ from minigrad.tensor import Tensor  # noqa: E402
 sys.path.insert(0, os.path.dirname(__file__))
 import _differential_registry as R  # noqa: E402
 
-torch.set_default_dtype(torch.float64)
-
-EXAMPLES = int(os.environ.get("MINIGRAD_DIFFERENTIAL_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("MINIGRAD_DIFFERENTIAL_EXAMPLES", "25"))
 RANDOM = os.environ.get("MINIGRAD_DIFFERENTIAL_RANDOM") == "1"
 
 
@@ -137,8 +135,6 @@ def compare(what, got, want, rtol, atol, modes=(), scale=None):
         with np.errstate(all="ignore"):
             close = np.abs(got - want) <= atol + rtol * size
         bad = (gn != wn) | ((gi | wi) & ~gn & ~wn & (got != want)) | (finite & ~close)
-        if "overflow" in modes:
-            bad &= ~(~np.isfinite(got) & ~np.isfinite(want))
         if "terms" in modes and scale is not None:
             bad &= np.isfinite(scale)   # Σ|terms| overflows: any order's inf or NaN is right
         if "torch_nan" in modes:
