@@ -443,6 +443,8 @@ op("matmul_bt", [ops.matmul_bt], lambda a, b: a @ b.T, _matmul_bt_sample,
 
 op("exp", [lambda x: x.exp(), mg.exp, ops.exp], torch.exp, unary(),
    covers=("Tensor.exp", "mg.exp", "ops.exp"))
+op("expm1", [lambda x: x.expm1(), mg.expm1, ops.expm1], torch.expm1, unary(),
+   covers=("Tensor.expm1", "mg.expm1", "ops.expm1"))
 op("log", [lambda x: x.log(), mg.log, ops.log], torch.log, unary("positive"),
    covers=("Tensor.log", "mg.log", "ops.log"))
 op("sqrt", [lambda x: x.sqrt(), mg.sqrt, ops.sqrt], torch.sqrt, unary("positive"),
@@ -1391,6 +1393,10 @@ relax("normalize info_nce", "torch_nan", "L2Norm's documented subgradient 0 at a
 relax("kl_div", "torch_nan", "kl_div's documented 0·log 0 = 0 (nn/functional.py: 'no −inf, no "
       "NaN'): minigrad's d/dtarget is 0 at target = 0, torch's is NaN",
       kinds=("edge",), checks=("backward", "create_graph"))
+relax("amax amin", "torch_nan", "a NaN is the max (min) of its slice and gets the gradient "
+      "(ops/reduce.py Amax, as torch.max() does); torch's amax backward compares x == result, "
+      "false for NaN, and divides by 0 hits: NaN", kinds=("nonfinite",),
+      checks=("backward", "create_graph"))
 relax("gelu", "torch_nan", "torch's GELU double backward forms x²·φ(x) as inf·0 = NaN for "
       "|x| > 1e154; the limit is 0 (minigrad)", kinds=("huge",), checks=("second",))
 
@@ -1404,21 +1410,6 @@ _WHERE_INF = ("Where.backward multiplies by the mask, so an infinite upstream gr
               "tensor([inf])) gives x.grad NaN, torch inf")
 
 # 0-d and empty tensors
-known("leaky_relu gelu softplus elu mse_loss huber_loss smooth_l1_loss "
-      "binary_cross_entropy_with_logits kl_div", "zero_d", "backward",
-      "0-d tensors: (x*x).backward() with x = mg.tensor(0.5, dtype=mg.float64, "
-      "requires_grad=True) raises ModuleNotFoundError: No module named 'cupy' (numpy returns "
-      "a numpy scalar for 0-d * 0-d; autograd/engine.py _own_copy_unless_fresh calls "
-      "array_module on it, which takes anything but an ndarray for cupy)")
-pin("leaky_relu", "zero_d", [_x0(0.5), 0.01])
-pin("gelu", "zero_d", [_x0(0.5)], approximate="none")
-pin("softplus", "zero_d", [_x0(0.5)], beta=1.0, threshold=20.0)
-pin("elu", "zero_d", [_x0(0.5)], alpha=1.0)
-for _n in ("mse_loss", "huber_loss", "smooth_l1_loss"):
-    pin(_n, "zero_d", [_x0(0.5), _x0(-1.0)], reduction="mean")
-pin("binary_cross_entropy_with_logits", "zero_d", [_x0(0.5), _x0(0.25), None, None],
-    reduction="mean")
-pin("kl_div", "zero_d", [_x0(-1.0), _x0(0.5)], reduction="mean", log_target=False)
 known("sum mean amax amin", "zero_d", "forward", "a reduction over dim=0 (or −1, (0,)) of a 0-d "
       "tensor raises AxisError/IndexError (torch returns the tensor)")
 for _n in ("sum", "mean", "amax", "amin"):
@@ -1446,9 +1437,6 @@ known("softmax_family_0d", "normal", "forward", "softmax/log_softmax/logsumexp o
 pin("softmax_family_0d", "normal", [_x0(0.5)], which="softmax")
 
 # spellings
-known("softmax", "spellings", "forward", "x.softmax(dim=1) raises TypeError 'give axis or dim, "
-      "not both' (Tensor.softmax passes its default axis=-1 to _axis_kw along with dim)")
-pin("softmax", "spellings", [_x(0.1, 0.2, 0.3, shape=(1, 3))], dim=-1)
 
 # non-finite values
 known("logsumexp", "nonfinite masked", "forward backward create_graph", "issue 11 item 9 (the "
@@ -1468,21 +1456,8 @@ known("erf gelu", "zero_d", "forward", "the numpy reference erf (MINIGRAD_PURE_N
       when=not COMPILED)
 if not COMPILED:
     pin("erf", "zero_d", [_x0(0.8)])
-known("abs relu l1_loss", "nonfinite", "backward create_graph", "issue 11: the gradient at a NaN "
-      "input is NaN (abs: sign(NaN)) or 0 (relu: [NaN > 0]); torch gives 0 (sgn(NaN) = 0) and "
-      "g (relu)")
-pin("abs", "nonfinite", [_x(nan, 1.0)])
-pin("relu", "nonfinite", [_x(nan, 1.0)])
-pin("l1_loss", "nonfinite", [_x(nan), _x(1.0)], reduction="sum")
-known("maximum minimum", "nonfinite", "backward create_graph", "issue 11: maximum(NaN, 1) sends "
-      "the gradient to neither side or splits it; torch gives it to the NaN")
-pin("maximum", "nonfinite", [_x(nan), _x(1.0)])
-pin("minimum", "nonfinite", [_x(nan), _x(1.0)])
-known("huber_loss smooth_l1_loss elu", "nonfinite", "backward create_graph", "issue 11: at an "
-      "infinite or NaN input the gradient is NaN; torch gives its branch's finite value. "
-      + _WHERE_INF)
-pin("huber_loss", "nonfinite", [_x(inf), _x(0.0)], reduction="sum", delta=1.0)
-pin("smooth_l1_loss", "nonfinite", [_x(inf), _x(0.0)], reduction="sum", beta=1.0)
+known("elu", "nonfinite", "backward create_graph", "at an infinite or NaN input the "
+      "gradient is NaN; torch gives its branch's finite value. " + _WHERE_INF)
 pin("elu", "nonfinite", [_x(nan)], alpha=1.0)
 known("elu", "nonfinite", "second", "at a NaN input the second derivative is NaN (torch 0)")
 known("max_pool2d", "nonfinite", "backward create_graph", "issue 11: in a window with several "
@@ -1502,11 +1477,6 @@ pin("layer_norm", "nonfinite", [_x(-2.1196843924583906, 0.25037134209307244, 0.5
                                _x(-2.035672600607953, inf, -1.7004092132230983),
                                _x(-2.9878427519141866, -inf, 2.9451730734552415)],
     normalized_shape=(3,), eps=1e-5)
-known("div", "nonfinite", "second", "the second derivative of a/b at b = ±inf is NaN (torch 0)")
-pin("div", "nonfinite", [_x(1.0), _x(inf)])
-known("rdiv_array", "nonfinite", "second", "the second derivative of k/x at x = ±inf is NaN "
-      "(torch 0)")
-pin("rdiv_array", "nonfinite", [_x(inf), _c(2.5)])
 known("multi_margin_loss", "nonfinite", "forward backward create_graph", "an infinite logit "
       "makes the loss NaN: the target's own hinge (x_t − x_t + margin = NaN at inf) is masked "
       "by multiplying with 0; torch skips it (0)")
@@ -1526,11 +1496,6 @@ pin("binary_cross_entropy_with_logits", "nonfinite", [_x(1.97), _x(0.5), _c(inf)
     reduction="mean")
 
 # kinks (edge values)
-known("rdiv_scalar rdiv_array div", "edge", "second", "the second derivative of a/x at x = 0 is "
-      "NaN (torch ±inf: 2a/x³)")
-pin("rdiv_scalar", "edge", [_x(0.0, 1.0), -2.0])
-pin("rdiv_array", "edge", [_x(2.0, 0.0), _c(-0.5)])
-pin("div", "edge", [_x(2.0), _x(0.0, 0.5)])
 known("elu", "edge", "second", "the second derivative at the kink x = 0 takes the negative "
       "branch (α), as minigrad's first derivative does; torch's double backward gives 0 there: "
       "document the convention or match")
@@ -1570,14 +1535,6 @@ known("binary_cross_entropy", "huge", "forward second", "log(1 − p) without lo
       "extreme kind: p = 1e−200 gives 0 for 1e−200), and with p = 1e−200 and weight 1e300 the "
       "second derivative is NaN or −inf where the twin's is finite")
 pin("binary_cross_entropy", "huge", [_x(1e-200), _x(0.0), _c(1e200)], reduction="none")
-known("div rdiv_array rdiv_scalar", "huge", "backward create_graph", "issue 11: d(a/b)/db = "
-      "−a/(b·b) under/overflows (a = b = 1e−200: −inf where −(a/b)/b = −1e200)")
-pin("div", "huge", [_x(1e-200), _x(1e-200)])
-pin("rdiv_array", "huge", [_x(1e-200), _c(1e-200)])
-pin("rdiv_scalar", "huge", [_x(1e-300, 1.5), 1e-300])
-known("div rdiv_array rdiv_scalar", "huge", "second", "the second derivative 2a/b³ overflows or "
-      "is NaN at b = 1e−200 where the twin's is finite")
-pin("rdiv_scalar", "huge", [_x(1e-200), -1e-300])
 known("pow", "huge", "second", "a ** b at a = 1.5, b = −1e200: the second derivative is NaN "
       "(torch 0)")
 pin("pow", "huge", [_x(1.5), _x(-1e200)])
@@ -1587,9 +1544,10 @@ known("normalize info_nce", "huge", "forward backward create_graph second", "iss
 pin("normalize", "huge", [_x(1e300, 1.0)], dim=0, eps=1e-12)
 pin("info_nce", "huge", [_x(1e300, 1.0, shape=(2, 1)), _x(1.0, 2.0, shape=(2, 1))],
     temperature=1.0, reduction="mean")
-known("batch_norm layer_norm", "huge", "forward backward create_graph second", "issue 11: the "
-      "variance of values ~1e200 overflows: minigrad's gradients are NaN where torch's are 0 "
-      "(batch_norm), and layer_norm's output 0 where torch's is NaN")
+known("batch_norm layer_norm", "huge", "forward backward create_graph second", "a deliberate "
+      "difference, kept here because torch is no oracle for it: minigrad standardises values "
+      "~1e200 exactly (ops/norm.py standardize scales c by max|c| before squaring; tested in "
+      "test_edge_numbers.py), torch's variance overflows (layer_norm NaN, batch_norm 0)")
 pin("batch_norm", "huge", [_x(1e200, -1e200, 1.0, shape=(3, 1)), None, None, None, None],
     training=True, momentum=0.1, eps=1e-5)
 pin("layer_norm", "huge", [_x(1e200, -1e200, 1.0, shape=(1, 3)), None, None],

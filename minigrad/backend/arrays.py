@@ -5,7 +5,7 @@ import numpy
 
 def array_module(a):
     """numpy for a numpy array, cupy for a cupy array (cupy is imported only in that case)."""
-    if isinstance(a, numpy.ndarray):
+    if isinstance(a, (numpy.ndarray, numpy.generic)):   # numpy scalars: a 0-d op's result
         return numpy
     import cupy
     return cupy
