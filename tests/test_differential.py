@@ -271,7 +271,7 @@ def _evaluate(entry, sample, o):
         problems.append(f"requires_grad {m_out.requires_grad}, torch {t_out.requires_grad}")
     check("forward", [("value", _np(m_out), _np(t_out))] + [
         (f"state {i}", _np(a), _np(b)) for i, (a, b) in enumerate(zip(m_states, t["states"]))],
-        scale and [np.abs(_np(scale["out"]))] + [None] * len(m_states))
+        scale and [np.abs(_np(v)) for v in [scale["out"]] + scale["states"]])
     if problems:
         o.fail("forward", "; ".join(problems + ([o.message["forward"]]
                                                  if o.status["forward"] == "fail" else [])))
