@@ -408,11 +408,11 @@ op("rpow_scalar", [lambda x, s: s ** x], lambda x, s: s ** x, _rpow_sample,
 
 def _matmul_sample(c):
     m, k, n = c.pick([1, 2, 3, 0]), c.pick([1, 2, 3, 0]), c.pick([1, 2, 3, 0])
-    batch = c.pick([(), (2,), (1,), (2, 1)])
+    batch = c.pick([(2,), (1,), (2, 1)])
     layout = c.pick(["vv", "mv", "vm", "mm", "bmm", "bcast"])
     sa, sb = {"vv": ((k,), (k,)), "mv": ((m, k), (k,)), "vm": ((k,), (k, n)),
               "mm": ((m, k), (k, n)), "bmm": (batch + (m, k), (k, n)),
-              "bcast": (batch + (m, k), (3,) + (1,) * max(len(batch) - 1, 0) + (k, n))}[layout]
+              "bcast": ((2, 1, m, k), (3, k, n))}[layout]
     return [c.x(sa), c.x(sb)], {}
 
 
@@ -1351,6 +1351,10 @@ relax("sum mean sum_to_shape matmul rmatmul_array matmul_bt linear conv2d avg_po
 relax("binary_cross_entropy_with_logits", "torch_nan", "at x = ∓inf with a target weighting "
       "that side the loss is +inf (minigrad: log σ(x) = −softplus(−x) is exact at ±inf); "
       "torch's max-form gives inf − inf = NaN", kinds=("nonfinite",), checks=("forward",))
+relax("batch_norm", "terms", "the batch mean and variance written into the running statistics "
+      "sum terms of 1e30 beside 1e15: the order of summation decides (running mean 5.556e12 "
+      "against 5.473e12); compared within the bound of the terms", kinds=_BIG,
+      checks=("forward",))
 relax("batch_norm", "torch_nan", "eval mode: torch folds the affine map into "
       "x·(γ/σ) + (β − μ·γ/σ), which is inf − inf = NaN for an infinite γ; minigrad's ((x − μ)/σ)·γ + β is ±inf",
       kinds=("nonfinite",), checks=("forward",))
@@ -1363,13 +1367,18 @@ relax("info_nce", "unchecked", "second derivatives through a row below eps (x/ep
       "noise of 2⁻⁹…2⁻¹³ where minigrad has 0 or 3.8e−4 (and 0.72 differing by 4e−7 beside "
       "entries of 1e21); only NaN/inf places compared", kinds=("edge", "extreme"),
       checks=("second",))
+relax("info_nce", "unchecked", "a row below eps (a zero row, or 1e−30) is divided by "
+      "eps = 1e−12, so the rounding (1e−16) of a gradient that is exactly 0 becomes 1e−4 "
+      "(minigrad −1.1e−4 where torch, by the luck of its order, 0; 8.9e−4 against 4.4e−4); only "
+      "NaN/inf places compared", kinds=("edge", "extreme"), checks=("backward", "create_graph"))
 relax("batch_norm", "unchecked", "(g − mean g − x̂·mean(g·x̂))·γ/σ cancels terms of size "
       "|g|·γ/σ: for a channel of two values the exact gradient is 0 and each library returns "
       "rounding noise of ulp·γ/σ (−0.125 against 0 with γ/σ = 2e15; 2.56 against 2.21 with "
       "γ = 1e30); only NaN/inf places compared", kinds=("extreme",),
       checks=("backward", "create_graph", "second"))
-relax("layer_norm", "normwise", "x̂·γ + β cancels for γ, β ~ 1e30: entries near 0 carry the "
-      "rounding of terms of 1e30 (−4.3e12 against 6.0e13); compared relative to the largest "
+relax("layer_norm batch_norm", "normwise", "x̂·γ + β cancels for γ, β ≫ 1: entries near 0 "
+      "carry the rounding of terms of 1e30 (layer_norm −4.3e12 against 6.0e13) or 1e15 "
+      "(batch_norm 0 against 0.0996, x̂ = 1 within rounding); compared relative to the largest "
       "output", kinds=("extreme",), checks=("forward",))
 relax("cross_entropy nll_loss", "torch_nan", "the mean with a total weight of 0 (class weights 0 "
       "where the targets are) is NaN in both; minigrad gives no row a gradient (0, as for "
@@ -1560,8 +1569,9 @@ pin("binary_cross_entropy_with_logits", "huge", [_x(-1e-300, -1e200), _x(1e-300,
 known("kl_div", "huge", "second", "d²/dtarget² = 1/t at t = 1e−300 comes out ±inf (torch 1e300)")
 pin("kl_div", "huge", [_x(1.0), _x(1e-300)], reduction="sum", log_target=False)
 known("kl_div", "extreme", "second", "log_target=True with a target ≥ 710: exp(t) = inf and the "
-      "second derivative is NaN (torch inf)")
-pin("kl_div", "extreme", [_x(0.0), _x(1e15)], reduction="sum", log_target=True)
+      "second derivative in the target is NaN where torch's is inf")
+pin("kl_div", "extreme", [_x(-1e30, 1.5, -1e15, shape=(1, 3)), _x(1e30, 1e15, 1.5, shape=(1, 3))],
+    reduction="mean", log_target=True)
 
 
 # ==== what is not compared, and why ===========================================================

@@ -19,6 +19,8 @@ Budget: CI runs a few examples per (op, kind), derandomized (reproducible). Envi
     MINIGRAD_DIFFERENTIAL_RANDOM=1       random seeds (the known-discrepancy marks turn non-strict)
 The long-run table (cases and failures per op and check) comes from running this file:
     python tests/test_differential.py --examples 300 --random [--only NAME ...]
+and the list of known discrepancies, each with what its pinned reproduction gives, from
+    python tests/test_differential.py --known
 """
 import os
 import sys
@@ -179,15 +181,20 @@ def evaluate(entry, sample):
 def _torch_side(entry, sample, absolute=False):
     """torch's forward, first derivatives and Hessian-vector products of one example.
 
-    With ``absolute``, of the same example with every differentiable input, the upstream
-    gradient and the direction replaced by their magnitudes: the scale of the "terms" bound.
+    With ``absolute``, of the same example with every float input (differentiable or constant),
+    the upstream gradient and the direction replaced by their magnitudes: the scale of the
+    "terms" bound.
     Returns a dict: out, states, first (list), second (list), and why a part is missing.
     """
     rng = np.random.default_rng(sample.seed)
     if absolute:
-        sample = sample.with_args([R.X(np.abs(a.array)) if isinstance(a, R.X) else
-                                   [R.X(np.abs(b.array)) if isinstance(b, R.X) else b for b in a]
-                                   if isinstance(a, list) else a for a in sample.args])
+        def magnitude(a):
+            if isinstance(a, list):
+                return [magnitude(b) for b in a]
+            if type(a) in (R.X, R.C) and a.array.dtype.kind == "f":
+                return type(a)(np.abs(a.array))
+            return a
+        sample = sample.with_args([magnitude(a) for a in sample.args])
     r = {}
     out, leaves, states = _call(entry, sample, "torch")
     r.update(out=out, states=states, leaves=leaves)
@@ -271,7 +278,7 @@ def _evaluate(entry, sample, o):
         problems.append(f"requires_grad {m_out.requires_grad}, torch {t_out.requires_grad}")
     check("forward", [("value", _np(m_out), _np(t_out))] + [
         (f"state {i}", _np(a), _np(b)) for i, (a, b) in enumerate(zip(m_states, t["states"]))],
-        scale and [np.abs(_np(scale["out"]))] + [None] * len(m_states))
+        scale and [np.abs(_np(v)) for v in [scale["out"]] + scale["states"]])
     if problems:
         o.fail("forward", "; ".join(problems + ([o.message["forward"]]
                                                  if o.status["forward"] == "fail" else [])))
@@ -525,6 +532,23 @@ def long_run(examples, random, only=None, out=sys.stdout, progress=False):
     print("\n".join(details) or "(none)", file=out)
 
 
+def known_report(out=sys.stdout):
+    """Every registered discrepancy: its reason, and what its pinned reproduction gives now."""
+    for entry in R.REGISTRY:
+        for kind, checks in entry.known.items():
+            reasons = {}
+            for check, reason in checks.items():
+                reasons.setdefault(reason, []).append(check)
+            for reason, which in reasons.items():
+                print(f"- {entry.name} [{kind}] ({', '.join(which)}): {reason}", file=out)
+            for args, kwargs in entry.pins.get(kind, []):
+                sample = Sample(entry, kind, 0, args, kwargs, 0)
+                print(f"  pin: {sample!r}", file=out)
+                for spelling, o in outcomes(entry, sample):
+                    for check, message in o.failures().items():
+                        print(f"    {check}: {message}", file=out)
+
+
 if __name__ == "__main__":
     import argparse
     p = argparse.ArgumentParser(description=long_run.__doc__)
@@ -532,5 +556,10 @@ if __name__ == "__main__":
     p.add_argument("--random", action="store_true", default=RANDOM)
     p.add_argument("--only", nargs="*")
     p.add_argument("--progress", action="store_true", help="name each (op, kind) on stderr")
+    p.add_argument("--known", action="store_true",
+                   help="list the registered discrepancies and run their reproductions instead")
     a = p.parse_args()
-    long_run(a.examples, a.random, a.only, progress=a.progress)
+    if a.known:
+        known_report()
+    else:
+        long_run(a.examples, a.random, a.only, progress=a.progress)
