@@ -1547,9 +1547,10 @@ pin("binary_cross_entropy", "huge", [_x(1e-200), _x(0.0), _c(1e200)], reduction=
 known("pow", "huge", "second", "a ** b at a = 1.5, b = −1e200: the second derivative is NaN "
       "(torch 0)")
 pin("pow", "huge", [_x(1.5), _x(-1e200)])
-known("normalize info_nce", "huge", "forward backward create_graph second", "issue 11: ‖x‖ "
-      "overflows for |x| ≳ 1e154, so normalize([1e300, 1]) is [0, 0] (torch [1, 1e−300]: it "
-      "scales before squaring); info_nce inherits it")
+known("normalize info_nce", "huge", "forward backward create_graph second", "a deliberate "
+      "difference, kept here because torch is no oracle for it: minigrad's L2Norm scales by "
+      "max|x| before squaring, so normalize([1e300, 1]) is [1, 1e−300] (tested in "
+      "test_edge_numbers.py); torch 2.13's norm overflows and gives [0, 0]")
 pin("normalize", "huge", [_x(1e300, 1.0)], dim=0, eps=1e-12)
 pin("info_nce", "huge", [_x(1e300, 1.0, shape=(2, 1)), _x(1.0, 2.0, shape=(2, 1))],
     temperature=1.0, reduction="mean")

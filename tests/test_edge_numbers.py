@@ -260,3 +260,14 @@ def test_gradients_at_nan_and_inf_inputs_are_torchs():
     y = leaf([np.nan, 1.0, 2.0])
     y.max().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [1.0, 0.0, 0.0])
+
+
+def test_normalize_of_huge_and_tiny_values_scales_before_squaring():
+    """Deliberate difference: torch 2.13 gives [0, 0] for the first (its norm overflows)."""
+    np.testing.assert_allclose(F.normalize(mg.tensor([1e300, 1.0]), dim=0).numpy(),
+                               [1.0, 1e-300], rtol=1e-15)
+    np.testing.assert_allclose(F.normalize(mg.tensor([3e-200, 4e-200]), dim=0, eps=1e-300).numpy(),
+                               [0.6, 0.8], rtol=1e-15)
+    x = leaf([[1e300, 1.0], [1.0, 2.0]])
+    F.normalize(x).sum().backward()
+    assert np.all(np.isfinite(x.grad.numpy()))

@@ -64,7 +64,15 @@ class L2Norm(Function):
     def forward(ctx, x, axis):
         ctx.axis = axis
         xp = x.backend.xp
-        norm = xp.sqrt((x.data * x.data).sum(axis=axis, keepdims=True))
+        # ‖x‖ = s·‖x/s‖ with s = max|x|: x² would overflow for |x| ≳ 1e154 (and underflow
+        # below 1e-154), where torch, which scales too, still gives the norm
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = xp.abs(x.data).max(axis=axis, keepdims=True) if x.data.size else None
+        if s is None or not bool(((s > 1e150) | ((s < 1e-150) & (s > 0))).any()):
+            norm = xp.sqrt((x.data * x.data).sum(axis=axis, keepdims=True))
+        else:
+            s = xp.where(xp.isfinite(s) & (s > 0), s, 1).astype(x.dtype)
+            norm = s * xp.sqrt(((x.data / s) ** 2).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(x)
         ctx.norm = norm
         return norm
