@@ -1451,13 +1451,6 @@ _WHERE_INF = ("Where.backward multiplies by the mask, so an infinite upstream gr
               "tensor([inf])) gives x.grad NaN, torch inf")
 
 # 0-d and empty tensors
-known("sum mean amax amin", "zero_d", "forward", "a reduction over dim=0 (or −1, (0,)) of a 0-d "
-      "tensor raises AxisError/IndexError (torch returns the tensor)")
-for _n in ("sum", "mean", "amax", "amin"):
-    pin(_n, "zero_d", [_x0(0.5)], dim=0, keepdim=False)
-known("transpose", "zero_d", "forward", "transpose(0, 0) of a 0-d tensor raises IndexError "
-      "(torch returns the tensor)")
-pin("transpose", "zero_d", [_x0(0.5)], d0=0, d1=0)
 known("softmax log_softmax logsumexp", "empty", "forward", "an empty softmax axis raises "
       "ValueError 'cannot reshape array of size 0 into shape (0)' (torch: an empty result; "
       "logsumexp: −inf)")

@@ -271,3 +271,11 @@ def test_normalize_of_huge_and_tiny_values_scales_before_squaring():
     x = leaf([[1e300, 1.0], [1.0, 2.0]])
     F.normalize(x).sum().backward()
     assert np.all(np.isfinite(x.grad.numpy()))
+
+
+def test_zero_d_reductions_and_transpose_return_the_tensor_as_torch():
+    x = leaf(0.5)
+    for y in (x.sum(0), x.mean(-1), x.max(0), x.amin((0,)), x.transpose(0, -1)):
+        assert y.shape == () and y.item() == 0.5
+        (g,) = mg.grad(y, x)
+        assert g.item() == 1.0

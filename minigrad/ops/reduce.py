@@ -29,6 +29,8 @@ def normalize_axes(axis, ndim):
     out = tuple(sorted({_axis(a, ndim) for a in axes}))
     if len(out) != len(axes):
         raise ValueError(f"repeated axis in {axis}")
+    if ndim == 0:  # a 0-d tensor reduced over its (only) axis 0 or -1 is itself, as torch
+        return ()
     return out
 
 

@@ -150,6 +150,8 @@ def transpose(t, dim0, dim1):
     """Swaps two axes (torch.transpose)."""
     axes = list(range(t.ndim))
     d0, d1 = _axis(dim0, t.ndim), _axis(dim1, t.ndim)
+    if t.ndim == 0:  # axes 0 and -1 of a 0-d tensor: nothing to swap, as torch
+        return t
     axes[d0], axes[d1] = axes[d1], axes[d0]
     return permute(t, axes)
 
