@@ -27,7 +27,7 @@ cdef inline double _cross_entropy_row(const floating* x, floating* p, Py_ssize_t
     # (OpenMP privatises only variables assigned in the body, not ones whose address escapes),
     # and rows came out wrong in large batches.
     cdef floating m = _row_max(x, C)
-    cdef double s, lse, smooth = 0
+    cdef double s, log_s, smooth = 0
     cdef floating inv
     cdef Py_ssize_t c
     for c in range(C):
@@ -38,11 +38,13 @@ cdef inline double _cross_entropy_row(const floating* x, floating* p, Py_ssize_t
         p[c] = p[c] * inv
     if t == ignore_index:
         return 0
-    lse = m + log(s)
+    # −log p_c = (m − x_c) + log s, in that order: m + log s first would round log s away
+    # when |m| ≫ 1 (logits 1e16: log 2 lost)
+    log_s = log(s)
     if eps != 0:
         for c in range(C):
-            smooth = smooth + weight[c] * (lse - x[c])
-    return (1 - eps) * weight[t] * (lse - x[t]) + eps / C * smooth
+            smooth = smooth + weight[c] * ((m - x[c]) + log_s)
+    return (1 - eps) * weight[t] * ((m - x[t]) + log_s) + eps / C * smooth
 
 
 cdef _check_rows(str op, Py_ssize_t N, Py_ssize_t C, const long long[::1] target,

@@ -22,11 +22,12 @@ __device__ void cross_entropy_forward(const T* x, const long long* target, const
         for (long long c = 0; c < C; ++c) pr[c] = (T)(exp((double)xr[c] - m) / s);
         long long t = target[r];
         if (t == ignore_index) { loss[r] = T(0); continue; }
-        double lse = m + log(s), smooth = 0;
+        // -log p_c = (m - x_c) + log s, in that order (m + log s rounds log s away at |m| >> 1)
+        double log_s = log(s), smooth = 0;
         // only with smoothing: a masked (-inf) logit makes its term +inf, and 0 * inf is NaN
         if (eps != 0)
-            for (long long c = 0; c < C; ++c) smooth += (double)w[c] * (lse - xr[c]);
-        loss[r] = (T)((1 - eps) * w[t] * (lse - xr[t]) + eps / C * smooth);
+            for (long long c = 0; c < C; ++c) smooth += (double)w[c] * ((m - xr[c]) + log_s);
+        loss[r] = (T)((1 - eps) * w[t] * ((m - xr[t]) + log_s) + eps / C * smooth);
     }
 }
 

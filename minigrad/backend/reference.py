@@ -273,7 +273,7 @@ def cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, prob
     e = xp.exp(x - m)
     s = e.sum(axis=1, keepdims=True)
     xp.divide(e, s, out=probs)
-    nlogp = (m + xp.log(s)) - x
+    nlogp = (m - x) + xp.log(s)   # in this order: m + log s would round log s away at |m| ≫ 1
     keep = target != ignore_index
     t = xp.where(keep, target, 0)
     rows = xp.arange(x.shape[0])
