@@ -12,9 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
-# minigrad first: its CPU backend makes libgomp's idle workers sleep (OMP_WAIT_POLICY=passive,
-# see minigrad/backend/cpu.py), which libgomp reads once, when the first library loads it;
-# torch and minigrad share that one libgomp in this process, so the setting applies to both.
+# each framework keeps its own OpenMP defaults: minigrad sets no environment variable at import
 import minigrad.backend.cpu  # noqa: E402,F401
 
 try:

@@ -24,8 +24,8 @@ import numpy
 from . import _checks as check
 from . import reference
 
-#: Element count from which a kernel runs on NUM_THREADS threads instead of one.
-PARALLEL_MIN_SIZE = 1 << 17
+#: Element count from which a kernel runs on NUM_THREADS threads instead of one (see below).
+PARALLEL_MIN_SIZE = 1 << 20
 #: Element count from which an optimizer update kernel uses NUM_THREADS threads.
 OPTIMIZER_PARALLEL_MIN_SIZE = 1 << 21
 #: Upper bound on threads per kernel: these kernels are memory-bound well before 8 cores.
@@ -48,12 +48,12 @@ NUM_THREADS = _num_threads()
 
 # After each parallel region libgomp's idle workers spin, holding the core that the next
 # OpenBLAS GEMM needs (PERF-NOTES: a GEMM slowed from ~1.5 to ~5 ms behind an OpenMP kernel on
-# 2 cores). Measured on the LeNet step (2 cores, idle machine, median of 7): default spin
-# 45.7 ms, GOMP_SPINCOUNT=10000 34–63 ms, one OpenMP thread 17.3 ms, GOMP_SPINCOUNT=0 12.6 ms,
-# OMP_WAIT_POLICY=passive 11.3 ms; the MLP step and the 10M AdamW update did not change. So
-# the workers sleep at once. libgomp reads this when the first compiled module loads it, just
-# below; a user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+# 2 cores). minigrad no longer sets OMP_WAIT_POLICY at import (that changed every other
+# OpenMP library in the user's process, torch's included); instead kernels stay on one thread
+# up to PARALLEL_MIN_SIZE = 2²⁰ elements, so the small and medium arrays of a course-size
+# model never wake the pool. LeNet step (B=64, 2 cores, libgomp's default spin, fresh
+# process, 2 runs each): threshold 2¹⁷ 32–39 ms, 2²⁰ 14.4–15.4 ms, 2²² 14.4–14.8 ms; the
+# earlier OMP_WAIT_POLICY=passive gave 14.5–15.1 ms on the same machine.
 
 #: True when the compiled kernels are in use; False with MINIGRAD_PURE_NUMPY=1.
 COMPILED = os.environ.get("MINIGRAD_PURE_NUMPY") != "1"
