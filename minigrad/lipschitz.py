@@ -25,7 +25,8 @@ import numbers
 import numpy as np
 
 from .backend import array_module
-from .tensor import Tensor, _is_array
+from ._operands import _is_array
+from .tensor import Tensor
 
 __all__ = ["lipschitz_bound", "certified_radius"]
 

@@ -18,7 +18,8 @@ from ..ops.linalg import matmul_bt as _matmul_bt
 from ..ops import loss as _loss
 from ..ops import norm as _norm
 from ..ops.special import Erf
-from ..tensor import Tensor, _const
+from .._operands import _const
+from ..tensor import Tensor
 
 __all__ = [
     "linear", "conv2d", "max_pool2d", "avg_pool2d", "batch_norm", "layer_norm", "dropout",

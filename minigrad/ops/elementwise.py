@@ -14,7 +14,8 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..backend import array_module, contiguous
-from ..tensor import Tensor, _binary, _const
+from .._operands import _binary, _const
+from ..tensor import Tensor
 from .shape import broadcast_to, sum_to_shape
 
 

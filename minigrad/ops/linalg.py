@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd import Function
-from ..tensor import _binary
+from .._operands import _binary
 from .shape import reshape, sum_to_shape
 
 

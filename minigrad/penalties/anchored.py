@@ -5,7 +5,8 @@ weight's shape, dtype and device when it is used: nothing is broadcast or cast s
 """
 import numpy as np
 
-from ..tensor import Tensor, _is_array
+from .._operands import _is_array
+from ..tensor import Tensor
 from .base import Penalty, _const, _strength
 
 

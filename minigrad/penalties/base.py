@@ -8,7 +8,8 @@ because its ``+`` and ``*`` build them and they are Penalties themselves.
 import math
 import numbers
 
-from ..tensor import Tensor, _is_array, _const  # noqa: F401 (used across the package)
+from .._operands import _const, _is_array  # noqa: F401 (used across the package)
+from ..tensor import Tensor
 from ._kernels import _soft_threshold
 
 
