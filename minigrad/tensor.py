@@ -22,6 +22,7 @@ import numpy as np
 
 from .backend import get_backend, normalize_device
 from .dtypes import bool_, float32, float64, get_default_dtype, int64, tensor_dtype
+from .random import _rng
 
 __all__ = ["Tensor"]
 
@@ -280,11 +281,12 @@ class Tensor:
 
     clip_ = clamp_
 
-    def uniform_(self, a=0.0, b=1.0):
-        return ops.random_fill_(self, lambda rng, shape: rng.uniform(a, b, shape), "uniform_")
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        return ops.random_fill_(self, lambda _, shape: _rng(generator).uniform(a, b, shape),
+                                "uniform_")
 
-    def normal_(self, mean=0.0, std=1.0):
-        return ops.random_fill_(self, lambda rng, shape: rng.normal(mean, std, shape),
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return ops.random_fill_(self, lambda _, shape: _rng(generator).normal(mean, std, shape),
                                 "normal_")
 
     def __iadd__(self, other):
@@ -507,6 +509,11 @@ class Tensor:
     # ---- linear algebra (ops/linalg.py) ---------------------------------------------------
     def matmul(self, b):
         return ops.matmul(self, b)
+
+    # ---- random sampling (creation.py; not differentiable) ---------------------------------
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        from .creation import multinomial   # creation.py imports this module: imported on use
+        return multinomial(self, num_samples, replacement, generator=generator)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1624,3 +1624,8 @@ TENSOR_NOT_OPS = {
                      "__qualname__", "__firstlineno__", "__static_attributes__"],
                     "Python protocol, not a numerical operation"),
 }
+
+# issue 12 (data)
+TENSOR_NOT_OPS.update(dict.fromkeys(
+    ["multinomial"], "random sampling (not differentiable; its draws are minigrad's own, not "
+    "torch's): layouts, errors and frequencies against torch in test_random.py"))
