@@ -31,3 +31,10 @@ from .lipschitz import certified_radius, lipschitz_bound  # noqa: E402
 clamp = clip
 cat = concatenate
 __version__ = "0.1.0"
+
+# issue 12 (data)
+from . import utils  # noqa: F401,E402  (minigrad.utils.data: Dataset, DataLoader, ...)
+from .creation import bernoulli, multinomial, normal, randperm  # noqa: E402
+from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
+                     seed, set_rng_state)
+from .serialization import load, save  # noqa: E402
