@@ -130,7 +130,7 @@ def test_a_foreign_generator_is_a_type_error():
             mg.randn(2, generator=bad)
 
 
-# ---- generator= on every random function ---------------------------------------------------------
+# ---- generator= on every random function --------------------------------------------------------
 
 DRAWS = {
     "randn": lambda g: mg.randn(2, 3, generator=g),
@@ -169,7 +169,7 @@ def test_creation_functions_default_to_the_default_device():
     assert mg.zeros(2).device == "cpu" and mg.randperm(3).device == "cpu"
 
 
-# ---- randint's overloads -------------------------------------------------------------------------
+# ---- randint's overloads ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, kwargs", [
     ((5, (3,)), {}), ((2, 5, (3,)), {}), ((5,), {"size": (3,)}), ((), {"high": 5, "size": (3,)}),
@@ -201,7 +201,7 @@ def test_randint_bad_arguments(args, error):
         mg.randint(*args)
 
 
-# ---- randperm ------------------------------------------------------------------------------------
+# ---- randperm -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("n, dtype", [(10, None), (0, None), (1, None), (7, "float32")])
 def test_randperm_is_a_permutation_like_torchs(n, dtype):
@@ -221,7 +221,7 @@ def test_randperm_bad_n(n):
         mg.randperm(n)
 
 
-# ---- normal --------------------------------------------------------------------------------------
+# ---- normal -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make", [
     lambda lib: lib.normal(lib.zeros(2, 3), lib.ones(2, 3)),
@@ -273,7 +273,7 @@ def test_normal_bad_arguments(call, error, match):
         call()
 
 
-# ---- bernoulli -----------------------------------------------------------------------------------
+# ---- bernoulli ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_bernoulli_matches_torchs_layout_and_frequencies(dtype):
@@ -306,7 +306,7 @@ def test_bernoulli_bad_arguments(call, error):
         call()
 
 
-# ---- multinomial ---------------------------------------------------------------------------------
+# ---- multinomial --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("weights, n, replacement", [
     ([1.0, 2.0, 3.0], 2, False), ([1.0, 2.0, 3.0], 3, False), ([1.0, 2.0, 3.0], 7, True),
@@ -380,7 +380,7 @@ def test_multinomial_bad_arguments_where_torch_refuses_too(weights, n, replaceme
         mg.multinomial(mg.tensor(weights), n, replacement)
 
 
-# ---- in-place random fills -----------------------------------------------------------------------
+# ---- in-place random fills ----------------------------------------------------------------------
 
 def test_uniform_and_normal_fills_with_a_generator():
     a = mg.empty(10_000, dtype=np.float64).uniform_(-2.0, 3.0, generator=seeded(3)).numpy()

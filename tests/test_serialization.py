@@ -32,7 +32,7 @@ def assert_bits_equal(a, b):
     assert np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
 
 
-# ---- tensors ---------------------------------------------------------------------------------------
+# ---- tensors ------------------------------------------------------------------------------------
 
 SPECIAL = [0.0, -0.0, 1e-310, -1.5, np.inf, -np.inf, np.nan, 3.4e38]
 
@@ -90,7 +90,7 @@ def test_one_tensor_twice_loads_as_one_tensor_and_views_load_separately():
     assert loaded["view"].tolist() == [2.0, 3.0]
 
 
-# ---- Python values and containers -------------------------------------------------------------------
+# ---- Python values and containers ---------------------------------------------------------------
 
 def test_python_values_keep_their_types_and_values():
     obj = {
@@ -126,7 +126,7 @@ def test_ordered_dict_and_numpy_values_keep_their_types():
         assert_bits_equal(loaded[key], obj[key])
 
 
-# ---- modules, optimizers, checkpoints ------------------------------------------------------------------
+# ---- modules, optimizers, checkpoints -----------------------------------------------------------
 
 def small_model():
     return mg.nn.Sequential(mg.nn.Linear(4, 8), mg.nn.BatchNorm1d(8), mg.nn.ReLU(),
@@ -207,7 +207,7 @@ def test_optimizer_state_dict_keeps_int_keys_and_tuples():
     assert type(loaded["param_groups"][0]["betas"]) is tuple
 
 
-# ---- files -----------------------------------------------------------------------------------------------
+# ---- files --------------------------------------------------------------------------------------
 
 class ReadOnlyStream(io.RawIOBase):
     """A stream that cannot seek (a pipe, a socket)."""
@@ -258,7 +258,7 @@ def test_the_documented_format_is_readable_without_minigrad():
         assert all(i.compress_type == zipfile.ZIP_STORED for i in archive.infolist())
 
 
-# ---- what the format refuses -------------------------------------------------------------------------------
+# ---- what the format refuses --------------------------------------------------------------------
 
 class Opaque:
     pass
@@ -302,7 +302,7 @@ def test_allow_pickle_stores_other_objects_behind_weights_only_false():
     assert_bits_equal(loaded["model"][0].weight, model[0].weight)
 
 
-# ---- loading runs no code ----------------------------------------------------------------------------------
+# ---- loading runs no code -----------------------------------------------------------------------
 
 class Malicious:
     """Unpickling this runs code: it sets builtins._minigrad_pwned."""
@@ -386,7 +386,7 @@ def test_a_zip_that_is_not_a_save_file():
         mg.load(buffer)
 
 
-# ---- map_location ------------------------------------------------------------------------------------------
+# ---- map_location -------------------------------------------------------------------------------
 
 def saved_as_cuda(t):
     """A save file of ``t`` whose data.json says it was saved on the GPU."""

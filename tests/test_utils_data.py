@@ -90,7 +90,7 @@ def test_default_collate_refuses_what_it_cannot_batch(batch, error, match):
         mdata.default_collate(batch)
 
 
-# ---- datasets ------------------------------------------------------------------------------------
+# ---- datasets -----------------------------------------------------------------------------------
 
 def test_tensor_dataset():
     x, y = mg.arange(12.0).reshape(4, 3), mg.tensor([0, 1, 0, 1])
@@ -217,7 +217,8 @@ def test_random_split_warns_of_an_empty_split_like_torch():
 
 
 @pytest.mark.parametrize("lengths, match", [
-    ([3, 3], "sum to 6"), ([0.5, 0.4], "fractions summing to 1"), ([1.5, -0.5], "not between 0 and 1"),
+    ([3, 3], "sum to 6"), ([0.5, 0.4], "fractions summing to 1"),
+    ([1.5, -0.5], "not between 0 and 1"),
     ([-1, 11], "non-negative"), ([2.5, 7.5], "non-negative integers"),
 ])
 def test_random_split_bad_lengths(lengths, match):
@@ -225,7 +226,7 @@ def test_random_split_bad_lengths(lengths, match):
         mdata.random_split(Squares(10), lengths)
 
 
-# ---- samplers --------------------------------------------------------------------------------------
+# ---- samplers -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("batch_size, drop_last", [(3, False), (3, True), (5, False), (12, True)])
 def test_batch_sampler_is_torchs(batch_size, drop_last):
@@ -270,7 +271,7 @@ def test_subset_and_weighted_samplers():
     assert sorted(mdata.WeightedRandomSampler([1, 1, 1], 3, replacement=False)) == [0, 1, 2]
 
 
-# ---- DataLoader --------------------------------------------------------------------------------------
+# ---- DataLoader ---------------------------------------------------------------------------------
 
 def dataset_pair(n=10):
     x = np.arange(n * 2, dtype=np.float32).reshape(n, 2)

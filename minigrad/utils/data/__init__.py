@@ -1,7 +1,8 @@
 """minigrad.utils.data: datasets, samplers and the DataLoader, as ``torch.utils.data``.
 
     from minigrad.utils.data import DataLoader, TensorDataset, random_split
-    train, test = random_split(TensorDataset(X, y), [0.8, 0.2], generator=mg.Generator().manual_seed(0))
+    split_seed = mg.Generator().manual_seed(0)
+    train, test = random_split(TensorDataset(X, y), [0.8, 0.2], generator=split_seed)
     for xb, yb in DataLoader(train, batch_size=64, shuffle=True):
         ...
 

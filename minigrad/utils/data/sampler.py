@@ -56,8 +56,8 @@ class RandomSampler(Sampler):
         self.generator = generator
         if not isinstance(replacement, bool):
             raise TypeError(f"replacement must be a bool, got replacement={replacement!r}")
-        if isinstance(self.num_samples, bool) or not isinstance(self.num_samples, numbers.Integral) \
-                or self.num_samples <= 0:
+        n = self.num_samples
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
             raise ValueError(f"num_samples must be a positive integer, got "
                              f"num_samples={self.num_samples!r}")
 
