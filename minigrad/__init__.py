@@ -31,3 +31,11 @@ from .lipschitz import certified_radius, lipschitz_bound  # noqa: E402
 clamp = clip
 cat = concatenate
 __version__ = "0.1.0"
+
+# issue 12 (device): dtypes and devices as torch spells them. `float`, `int` and `bool` below
+# are dtypes (torch.float is float32): from here on they shadow Python's builtins in this file,
+# so nothing after this block may use the builtins.
+from .dtypes import (bool, double, dtype, finfo, float, half, iinfo, int, int8, int16,  # noqa
+                     is_floating_point, long, uint8)
+from .devices import device, get_default_device, set_default_device  # noqa: E402
+from . import accelerator, backends, cuda  # noqa: F401,E402

@@ -1624,3 +1624,9 @@ TENSOR_NOT_OPS = {
                      "__qualname__", "__firstlineno__", "__static_attributes__"],
                     "Python protocol, not a numerical operation"),
 }
+
+# issue 12 (device): dtype/device attributes and casts, tested against torch in
+# test_dtype_device.py (the suite itself is float64 on the CPU)
+TENSOR_NOT_OPS.update(dict.fromkeys(
+    ["is_cuda", "is_floating_point", "element_size", "nbytes", "type", "half", "int", "bool"],
+    "dtype/device attributes and casts between dtypes/devices (test_dtype_device.py)"))
