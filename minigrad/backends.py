@@ -1,7 +1,8 @@
 """``mg.backends``: the flags of torch.backends that torch programs set or ask about, so that
 lines such as these run unchanged:
 
-    device = "cuda" if mg.cuda.is_available() else "mps" if mg.backends.mps.is_available() else "cpu"
+    device = ("cuda" if mg.cuda.is_available() else "mps" if mg.backends.mps.is_available()
+              else "cpu")
     mg.backends.cudnn.deterministic = True
     mg.backends.cuda.matmul.allow_tf32 = True
 

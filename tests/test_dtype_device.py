@@ -132,7 +132,8 @@ def test_is_floating_point_takes_a_tensor():
 # ---- Tensor.to and the casts ------------------------------------------------------------------
 
 def _both(values, name):
-    return mg.tensor(values, dtype=getattr(mg, name)), torch.tensor(values, dtype=getattr(torch, name))
+    return (mg.tensor(values, dtype=getattr(mg, name)),
+            torch.tensor(values, dtype=getattr(torch, name)))
 
 
 @pytest.mark.parametrize("call", [
