@@ -193,9 +193,10 @@ class Module:
         still holds the model's parameters. A dtype must be a float dtype and casts only the
         float tensors (an integer buffer such as a step count keeps its dtype)."""
         device, dtype, copy = _to_args(args, kwargs)
-        if copy or (dtype is not None and dtype.kind != "f"):
-            raise TypeError(f"Module.to takes a device and a floating-point dtype, got {args} "
-                            f"{kwargs}")
+        if copy:
+            raise TypeError("Module.to converts in place: it takes no copy=")
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"Module.to takes a floating-point dtype, got {dtype}")
         return _convert_in_place(self, device, dtype, floats_only=True)
 
     def cpu(self):
