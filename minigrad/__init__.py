@@ -38,3 +38,10 @@ from .creation import bernoulli, multinomial, normal, randperm  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
                      seed, set_rng_state)
 from .serialization import load, save  # noqa: E402
+# issue 12 (device): dtypes and devices as torch spells them. `float`, `int` and `bool` below
+# are dtypes (torch.float is float32): from here on they shadow Python's builtins in this file,
+# so nothing after this block may use the builtins.
+from .dtypes import (bool, double, dtype, finfo, float, half, iinfo, int, int8, int16,  # noqa
+                     is_floating_point, long, uint8)
+from .devices import device, get_default_device, set_default_device  # noqa: E402
+from . import accelerator, backends, cuda  # noqa: F401,E402

@@ -1,4 +1,14 @@
-"""The dtypes minigrad tensors use (numpy dtypes, torch's names) and the default float dtype.
+"""The dtypes minigrad tensors use and the default float dtype.
+
+minigrad's dtypes are numpy's dtype objects under torch's names: ``mg.float32`` *is*
+``numpy.dtype('float32')``, what ``x.data`` holds, and ``x.dtype`` is ``x.data.dtype``. So
+``x.dtype == mg.float32``, ``== np.float32`` and ``== 'float32'`` are all True, numpy, CuPy and
+the kernels take a dtype as it is, and reading ``x.dtype`` costs nothing. (A dtype class of our
+own would have to impersonate numpy's in every kernel call, and numpy refuses subclasses of its
+dtypes.) The differences from torch's ``torch.dtype`` that follow: a dtype prints as
+``float32`` (torch: ``torch.float32``), and it has no ``is_floating_point`` attribute: ask the
+tensor (``x.is_floating_point()``, ``mg.is_floating_point(x)``) or the dtype's kind
+(``dtype.kind == "f"``). ``mg.dtype`` is ``numpy.dtype``, for ``isinstance(d, mg.dtype)``.
 
 The default dtype is what Python floats and the float creation functions (``zeros``,
 ``randn``, ...) give: float32 unless ``set_default_dtype(float64)`` says otherwise, as torch.
@@ -6,11 +16,15 @@ A numpy array keeps its own dtype.
 """
 import numpy as np
 
-__all__ = ["float16", "float32", "float64", "int32", "int64", "bool_", "set_default_dtype",
-           "get_default_dtype", "tensor_dtype"]
+__all__ = ["dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+           "bool_", "half", "float", "double", "int", "long", "bool", "set_default_dtype",
+           "get_default_dtype", "tensor_dtype", "finfo", "iinfo", "is_floating_point"]
 
+dtype = np.dtype
 float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
-int32, int64, bool_ = np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.bool_)
+int8, int16, int32, int64 = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32),
+                             np.dtype(np.int64))
+uint8, bool_ = np.dtype(np.uint8), np.dtype(np.bool_)
 
 _default_dtype = float32
 
@@ -37,9 +51,43 @@ def tensor_dtype(dtype):
     """
     dt = np.dtype(dtype)
     if dt == float16:
-        raise TypeError("float16 tensors are not supported: minigrad computes in float32 or "
-                        "float64; convert the data first (e.g. array.astype(numpy.float32))")
+        raise TypeError("float16 (half) tensors are not supported: minigrad computes in "
+                        "float32 or float64; use float32 (.float(), or array.astype(numpy.float32) "
+                        "for numpy data)")
     if dt.kind not in "fiub":
         raise TypeError(f"unsupported dtype {dt}: a tensor holds float32/float64, integers "
                         "or bool")
     return dt
+
+
+def finfo(dtype=None):
+    """Machine limits of a float dtype (default: the default dtype), as ``torch.finfo``: ``eps``,
+    ``max``, ``min``, ``tiny`` (= ``smallest_normal``), ``resolution``, ``bits`` — numpy's
+    ``finfo``, whose values are numpy scalars of that dtype."""
+    dt = get_default_dtype() if dtype is None else np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"finfo takes a floating-point dtype, got {dt} (use iinfo for integers)")
+    return np.finfo(dt)
+
+
+def iinfo(dtype):
+    """Limits of an integer dtype, as ``torch.iinfo``: ``min``, ``max``, ``bits`` (numpy's)."""
+    dt = np.dtype(dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"iinfo takes an integer dtype, got {dt} (use finfo for floats)")
+    return np.iinfo(dt)
+
+
+def is_floating_point(input):  # noqa: A002  (torch's argument name)
+    """True when the tensor's dtype is a float dtype (torch.is_floating_point)."""
+    from .tensor import Tensor  # here, not at the top: tensor.py imports this module
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point takes a Tensor, got {type(input).__name__}")
+    return input.dtype.kind == "f"
+
+
+# torch's aliases. From here on ``float``, ``int`` and ``bool`` are dtypes in this module, not
+# Python's builtins (as in torch's namespace), so nothing below this line may use the builtins.
+half, float, double = float16, float32, float64  # noqa: A001
+int, long = int32, int64  # noqa: A001
+bool = bool_  # noqa: A001

@@ -21,8 +21,9 @@ import numbers
 import numpy as np
 
 from .backend import get_backend, normalize_device
-from .dtypes import bool_, float32, float64, get_default_dtype, int64, tensor_dtype
 from .random import _rng
+from .devices import TENSOR_DEVICES
+from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64
 
 __all__ = ["Tensor"]
 
@@ -81,7 +82,22 @@ class Tensor:
 
     @property
     def device(self):
-        return self._device
+        """A ``mg.device``: device(type='cpu'), or device(type='cuda', index=0) as torch."""
+        return TENSOR_DEVICES[self._device]
+
+    @property
+    def is_cuda(self):
+        return self._device == "cuda"
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def element_size(self):
+        return self.data.itemsize
+
+    @property
+    def nbytes(self):
+        return self.data.nbytes
 
     @property
     def backend(self):
@@ -158,27 +174,26 @@ class Tensor:
     def clone(self):
         return ops.Clone.apply(self)
 
-    def to(self, *args, dtype=None, device=None):
-        """``.to(device)``, ``.to(dtype)`` or both; differentiable, like torch."""
-        for a in args:
-            try:
-                device = normalize_device(a) if isinstance(a, str) else device
-                if not isinstance(a, str):
-                    dtype = np.dtype(a)
-            except TypeError:
-                raise TypeError(f"to() got {a!r}, which is neither a device nor a dtype")
-        out = self
-        if dtype is not None and tensor_dtype(dtype) != self.dtype:
-            out = ops.Cast.apply(out, tensor_dtype(dtype))
-        if device is not None and normalize_device(device) != self._device:
-            out = ops.ToDevice.apply(out, normalize_device(device))
-        return out
+    def to(self, *args, **kwargs):
+        """torch's ``.to(device, dtype)``, ``.to(dtype)``, ``.to(other_tensor)``, with
+        ``non_blocking=`` (no effect) and ``copy=``; differentiable; ``self`` if nothing changes."""
+        device, dtype, copy = _conversion.to_args(args, kwargs)
+        out = self if dtype is None or dtype == self.dtype else ops.Cast.apply(self, dtype)
+        out = out if device is None or device == self._device else ops.ToDevice.apply(out, device)
+        return ops.Clone.apply(out) if copy and out is self else out
+
+    def type(self, dtype=None, non_blocking=False):
+        """No argument: the type name, 'minigrad.FloatTensor' (torch: 'torch.FloatTensor');
+        else ``.to`` that dtype or type name (torch's names, 'torch.DoubleTensor', too)."""
+        if dtype is None:
+            return _conversion.type_name(self)
+        return self.to(*_conversion.type_target(dtype))
 
     def cpu(self):
         return self.to("cpu")
 
-    def cuda(self):
-        return self.to("cuda")
+    def cuda(self, device=None, non_blocking=False):
+        return self.to(_conversion.cuda_device(device))
 
     def float(self):
         return self.to(float32)
@@ -186,8 +201,17 @@ class Tensor:
     def double(self):
         return self.to(float64)
 
+    def half(self):
+        return self.to(float16)   # a TypeError: minigrad refuses float16 (see dtypes.py)
+
     def long(self):
         return self.to(int64)
+
+    def int(self):
+        return self.to(int32)
+
+    def bool(self):
+        return self.to(bool_)
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
@@ -216,7 +240,7 @@ class Tensor:
         if self.dtype not in (get_default_dtype(), int64, bool_):
             extras.append(f"dtype={self.dtype}")
         if self._device != "cpu":
-            extras.append(f"device='{self._device}'")
+            extras.append(f"device='{self.device}'")
         if self._node is not None:
             extras.append(f"grad_fn=<{self._node.fn.__name__}Backward>")
         elif self.requires_grad:
@@ -517,9 +541,11 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# both import Tensor from this module), and the Tensor methods above call them. They are
-# imported at the bottom, once Tensor exists; minigrad/__init__ imports this module first.
-from . import ops  # noqa: E402
+# The package's one import cycle, closed here: the ops, the operand and conversion helpers build
+# or read Tensors and the engine walks them (all import Tensor from this module), and the Tensor
+# methods above call them. They are imported at the bottom, once Tensor exists;
+# minigrad/__init__ imports this module first.
+from . import _conversion, ops  # noqa: E402
 from ._operands import (_COMPARE, _array_from, _as_operand, _axis_kw, _binary,  # noqa: E402
                         _keep_kw, _shape_arg)
 from .autograd import engine  # noqa: E402

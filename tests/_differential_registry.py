@@ -1629,3 +1629,8 @@ TENSOR_NOT_OPS = {
 TENSOR_NOT_OPS.update(dict.fromkeys(
     ["multinomial"], "random sampling (not differentiable; its draws are minigrad's own, not "
     "torch's): layouts, errors and frequencies against torch in test_random.py"))
+# issue 12 (device): dtype/device attributes and casts, tested against torch in
+# test_dtype_device.py (the suite itself is float64 on the CPU)
+TENSOR_NOT_OPS.update(dict.fromkeys(
+    ["is_cuda", "is_floating_point", "element_size", "nbytes", "type", "half", "int", "bool"],
+    "dtype/device attributes and casts between dtypes/devices (test_dtype_device.py)"))

@@ -19,22 +19,24 @@ Two array helpers used across the package live in arrays.py, re-exported here: `
 """
 from .arrays import array_module, contiguous  # noqa: F401  (re-exported)
 
-DEVICES = ("cpu", "cuda")
+from .. import devices as _devices
+from ..devices import DEVICE_TYPES as DEVICES, parse_device  # noqa: F401
+
+# the spellings met on every tensor creation, looked up without parsing (a device object,
+# being a str equal to its type, is found here too)
+_NAMES = {"cpu": "cpu", "cuda": "cuda", "cuda:0": "cuda", "cpu:0": "cpu", "gpu": "cuda"}
 
 
 def normalize_device(device):
-    """'cpu' | 'cuda' | 'cuda:0' | None -> 'cpu' or 'cuda'; anything else is a ValueError."""
+    """The backend name, "cpu" or "cuda", of a device written as torch writes it ("cpu", "cuda",
+    "cuda:0", ``mg.device(...)``, 0) or of None, which means the default device
+    (``mg.set_default_device``); anything else is a ValueError (TypeError for a non-string)."""
     if device is None:
-        return "cpu"
-    if not isinstance(device, str):
-        device = getattr(device, "type", device)  # accept objects with a .type, like torch.device
-    if isinstance(device, str):
-        d = device.strip().lower()
-        if d == "cpu":
-            return "cpu"
-        if d == "cuda" or d == "cuda:0" or d == "gpu":
-            return "cuda"
-    raise ValueError(f"unknown device {device!r}: expected 'cpu' or 'cuda'")
+        return _devices._default_device
+    try:
+        return _NAMES[device]
+    except (KeyError, TypeError):
+        return parse_device(device)[0]
 
 
 def _build(name):

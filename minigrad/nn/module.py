@@ -17,7 +17,11 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import creation
+from .._conversion import cuda_device as _cuda_device
+from .._conversion import to_args as _to_args
+from .._conversion import type_target as _type_target
 from ..autograd import zero_grad as _zero_grad
+from ..dtypes import float16, float32, float64, tensor_dtype
 from ..tensor import Tensor
 
 
@@ -182,22 +186,38 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, dtype=None, device=None):
-        """Moves/casts every parameter and floating buffer in place (as torch's Module.to)."""
-        for module in self.modules():
-            for name, p in list(module._parameters.items()):
-                if p is not None:
-                    moved = p.detach().to(*args, dtype=dtype, device=device)
-                    p._init(moved.data, moved.device, p.requires_grad)
-            for name, b in list(module._buffers.items()):
-                if b is None:
-                    continue
-                if b.dtype.kind == "f":
-                    moved = b.to(*args, dtype=dtype, device=device)
-                else:
-                    moved = b.to(*[a for a in args if not _is_dtype(a)], device=device)
-                b._init(moved.data, moved.device)
-        return self
+    # ---- conversion: moving and casting parameters and buffers in place --------------------
+    def to(self, *args, **kwargs):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``, as torch's: every
+        parameter (its .grad too) and buffer is converted in place, so an optimizer built before
+        still holds the model's parameters. A dtype must be a float dtype and casts only the
+        float tensors (an integer buffer such as a step count keeps its dtype)."""
+        device, dtype, copy = _to_args(args, kwargs)
+        if copy:
+            raise TypeError("Module.to converts in place: it takes no copy=")
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"Module.to takes a floating-point dtype, got {dtype}")
+        return _convert_in_place(self, device, dtype, floats_only=True)
+
+    def cpu(self):
+        return _convert_in_place(self, "cpu", None)
+
+    def cuda(self, device=None):
+        return _convert_in_place(self, _cuda_device(device), None)
+
+    def float(self):
+        return _convert_in_place(self, None, float32)
+
+    def double(self):
+        return _convert_in_place(self, None, float64)
+
+    def half(self):
+        return _convert_in_place(self, None, tensor_dtype(float16))  # TypeError: no float16
+
+    def type(self, dst_type):
+        """Casts every parameter and buffer, integer ones too, as torch's Module.type."""
+        device, dtype = _type_target(dst_type)
+        return _convert_in_place(self, device, dtype, floats_only=False)
 
     # ---- penalties -------------------------------------------------------------------------
     def penalty(self):
@@ -276,12 +296,21 @@ def _indent(text):
     return text.replace("\n", "\n  ")
 
 
-def _is_dtype(a):
-    try:
-        np.dtype(a)
-        return not isinstance(a, str) or a not in ("cpu", "cuda")
-    except TypeError:
-        return False
+def _convert_in_place(root, device, dtype, floats_only=True):
+    """Moves ``root``'s parameters, their grads and its buffers to ``device`` and casts them to
+    ``dtype`` (None: unchanged; with ``floats_only``, float tensors only), keeping each tensor
+    object and replacing its array, as torch's ``param.data = fn(param)`` does."""
+    for module in root.modules():
+        params = [p for p in module._parameters.values() if p is not None]
+        buffers = [b for b in module._buffers.values() if b is not None]
+        for t in params + [p.grad for p in params if p.grad is not None] + buffers:
+            cast = dtype if dtype is not None and (t.dtype.kind == "f" or not floats_only) else None
+            if t.requires_grad and cast is not None and cast.kind != "f":
+                raise RuntimeError(f"cannot cast a parameter that requires grad to {cast}")
+            converted = t.detach().to(device, cast)
+            if converted.data is not t.data:
+                t.data, t._device, t._versions = converted.data, converted._device, None
+    return root
 
 
 class Sequential(Module):
