@@ -31,3 +31,8 @@ from .lipschitz import certified_radius, lipschitz_bound  # noqa: E402
 clamp = clip
 cat = concatenate
 __version__ = "0.1.0"
+
+# issue 12 (nn)
+from . import autograd  # noqa: F401,E402  (mg.autograd.gradcheck, .Variable, .backward, ...)
+from .legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,  # noqa: E402
+                     LongTensor)
