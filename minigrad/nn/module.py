@@ -153,7 +153,8 @@ class Module:
             raise KeyError(f"{kind} name can't contain \".\", got: {name!r}")
         if name == "":
             raise KeyError(f"{kind} name can't be empty string \"\"")
-        if hasattr(type(self), name):
+        if hasattr(type(self), name) or any(name in registry for registry in
+                                             (self._parameters, self._buffers, self._modules)):
             raise KeyError(f"attribute '{name}' already exists (in {type(self).__name__})")
         self.__dict__.pop(name, None)
 
