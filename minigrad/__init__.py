@@ -38,6 +38,10 @@ from .creation import bernoulli, multinomial, normal, randperm  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
                      seed, set_rng_state)
 from .serialization import load, save  # noqa: E402
+# issue 12 (nn)
+from . import autograd  # noqa: F401,E402  (mg.autograd.gradcheck, .Variable, .backward, ...)
+from .legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,  # noqa: E402
+                     LongTensor)
 # issue 12 (device): dtypes and devices as torch spells them. `float`, `int` and `bool` below
 # are dtypes (torch.float is float32): from here on they shadow Python's builtins in this file,
 # so nothing after this block may use the builtins.

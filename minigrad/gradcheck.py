@@ -14,6 +14,15 @@ wrong.
 ``gradgradcheck`` applies the same check to the first derivative (built with
 ``create_graph=True``), which checks every backward formula's own backward.
 
+The signatures are torch.autograd.gradcheck's (importable as ``mg.autograd.gradcheck`` too).
+Of torch's options, ``nondet_tol``, ``check_undefined_grad``, ``check_grad_dtypes`` and
+``gen_non_contig_grad_outputs`` are accepted and change nothing here: minigrad's backward is
+deterministic, an output that received no gradient is given zeros unless its Function says
+otherwise, a gradient's dtype is always checked, and gradients are plain arrays whatever
+their layout. The checks of features minigrad lacks (``check_batched_grad``,
+``check_batched_forward_grad``, ``check_forward_ad``, ``check_fwd_over_rev``, ``masked``)
+raise NotImplementedError when asked for, rather than passing without checking.
+
 Finite differences are taken in float64: a float32 input is perturbed in float64 and rounded
 back, which loses most digits; a warning says so. When a mismatch sits where the function has a
 kink (|w| or relu at 0, a group-lasso group at 0), the one-sided differences disagree and the
@@ -218,17 +227,42 @@ def directional_error(fn, inputs, eps=1e-6, seed=0):
     return max((abs(a - n) for _, a, n in rows), default=0.0)
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=False,
-              raise_exception=True, seed=0):
-    """Checks the gradients of ``fn`` at ``inputs`` against central finite differences.
+def _torch_options(check_backward_ad=True, nondet_tol=0.0, check_undefined_grad=True,
+                   check_grad_dtypes=False, gen_non_contig_grad_outputs=False, masked=None,
+                   **unsupported_checks):
+    """torch's options (see the module docstring): accepted, or NotImplementedError."""
+    if not check_backward_ad:
+        raise ValueError("gradcheck: check_backward_ad=False leaves nothing to check (minigrad "
+                         "has no forward-mode AD to check instead)")
+    if not (isinstance(nondet_tol, (int, float)) and nondet_tol >= 0):
+        raise ValueError(f"gradcheck: nondet_tol must be a number >= 0, got {nondet_tol!r}")
+    asked = [name for name, value in unsupported_checks.items() if value]
+    if masked:
+        asked.append("masked")
+    if asked:
+        raise NotImplementedError(f"gradcheck: {', '.join(asked)} checks features minigrad does "
+                                  "not have (batched gradients / forward-mode AD / masked "
+                                  "tensors); leave it False")
 
-    ``fn`` takes the inputs (Tensors, plus any other arguments) and returns a Tensor or a
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+              check_batched_grad=False, check_batched_forward_grad=False,
+              check_forward_ad=False, check_backward_ad=True, fast_mode=False, masked=None,
+              seed=0):
+    """Checks the gradients of ``func`` at ``inputs`` against central finite differences.
+
+    ``func`` takes the inputs (Tensors, plus any other arguments) and returns a Tensor or a
     tuple of Tensors. Every input with ``requires_grad=True`` is checked against every
     floating-point output. Returns True, or raises ``GradcheckError`` naming the output and
     input, the worst element, both values and the tolerances (returns False instead when
-    ``raise_exception=False``).
+    ``raise_exception=False``). torch's other options: see the module docstring.
     """
-    return _run(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed, prefix="")
+    _torch_options(check_backward_ad, nondet_tol, check_undefined_grad, check_grad_dtypes,
+                   masked=masked, check_batched_grad=check_batched_grad,
+                   check_batched_forward_grad=check_batched_forward_grad,
+                   check_forward_ad=check_forward_ad)
+    return _run(func, inputs, eps, atol, rtol, fast_mode, raise_exception, seed, prefix="")
 
 
 def _run(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed, prefix):
@@ -247,14 +281,21 @@ def _run(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed, prefix):
     return True
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  fast_mode=False, raise_exception=True, seed=0):
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False, seed=0):
     """Checks second derivatives: gradcheck of x ↦ (∂f/∂x)ᵀ v, built with create_graph=True.
 
     ``v`` (``grad_outputs``) defaults to random normal tensors (never all ones, which can hide
     errors that cancel under a sum); it is checked as an input too, since the first derivative
-    is linear in it.
+    is linear in it. torch's other options: see the module docstring.
     """
+    _torch_options(check_rev_over_rev, nondet_tol, check_undefined_grad, check_grad_dtypes,
+                   gen_non_contig_grad_outputs, masked, check_batched_grad=check_batched_grad,
+                   check_fwd_over_rev=check_fwd_over_rev)
+    fn = func
     inputs = _as_tuple(inputs)
     with autograd.enable_grad():
         outs = _as_tuple(fn(*inputs))

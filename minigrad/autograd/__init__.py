@@ -1,19 +1,26 @@
 """Reverse-mode automatic differentiation, by idea:
 
     grad_mode.py   no_grad, enable_grad, set_grad_enabled, is_grad_enabled (per thread)
-    function.py    Function (forward + backward of one operation) and its ctx, the graph node
+    function.py    Function (forward + backward of one operation) and its ctx, the graph node;
+                   once_differentiable
     engine.py      the backward pass: topological order, accumulation into .grad, grad(),
                    backward(), zero_grad()
+    variable.py    Variable, torch's deprecated wrapper (it returns a Tensor)
 
 A ``Function`` records, for each output, the ctx of the call that made it; ``backward`` /
 ``grad`` walk that graph once in reverse topological order, summing the gradients that reach
 each tensor from all its uses. The Functions themselves live in ``minigrad/ops/``.
+``gradcheck`` and ``gradgradcheck`` (minigrad/gradcheck.py) are importable from here, as
+from torch.autograd.
 """
 from .engine import backward, grad, run_backward, zero_grad
-from .function import Context, Function, NonDifferentiableBackwardError
+from .function import Context, Function, NonDifferentiableBackwardError, once_differentiable
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .variable import Variable
+from ..gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402  (uses this package)
 
 __all__ = [
     "Function", "Context", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "grad", "backward", "run_backward", "zero_grad", "NonDifferentiableBackwardError",
+    "once_differentiable", "Variable", "gradcheck", "gradgradcheck", "GradcheckError",
 ]

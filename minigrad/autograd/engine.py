@@ -85,16 +85,19 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                 node.saved_tensors  # raises the "backward twice" error
             if node._saved or node._output_versions is not None:
                 node._check_versions()  # a saved tensor written in place since: raise
-            gouts = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(gouts)]
+            gouts = [g if g is not None or not node._materialize_grads else _zeros_for(node, i)
+                     for i, g in enumerate(gouts)]
             gins = node.fn.backward(node, *gouts)
             if not isinstance(gins, tuple):
                 gins = (gins,)
             if len(gins) != len(node.inputs):
-                raise RuntimeError(
-                    f"{node.fn.__name__}.backward returned {len(gins)} gradients for "
-                    f"{len(node.inputs)} forward arguments")
+                gins = _trailing_nones_dropped(node, gins)
             for i, (inp, g) in enumerate(zip(node.inputs, gins)):
-                if g is None or inp is None or not inp.requires_grad:
+                if g is None:
+                    continue
+                if inp is None:
+                    _not_a_tensor_input(node, i)
+                if not inp.requires_grad:
                     continue
                 _check_grad(node, i, inp, g)
                 if inp._node is None:
@@ -121,6 +124,23 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                 "pass allow_unused=True to get None for it")
         result.append(g)
     return tuple(result)
+
+
+def _trailing_nones_dropped(node, gins):
+    """torch's rule: backward may return extra gradients only if they are None (for optional
+    arguments that were not passed); too few, or a non-None extra, is an error."""
+    n = len(node.inputs)
+    if len(gins) < n or any(g is not None for g in gins[n:]):
+        raise RuntimeError(f"function {type(node).__name__} returned an incorrect number of "
+                           f"gradients (expected {n}, got {len(gins)}): {node.fn.__name__}."
+                           f"backward must return one gradient per forward argument")
+    return gins[:n]
+
+
+def _not_a_tensor_input(node, i):
+    raise RuntimeError(f"function {type(node).__name__} returned a gradient different than None "
+                       f"at position {i + 1}, but the corresponding forward input was not a "
+                       "Tensor")
 
 
 def _capture_nonleaf(node, gouts, wanted, claimed):
@@ -206,8 +226,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulates d(tensors)/d(leaf) into ``leaf.grad`` (``Tensor.backward``; torch's
     ``autograd.backward``): into every leaf that requires grad, or only into ``inputs``.
 
-    ``grad_tensors`` (one per tensor) may be left out for scalar tensors (one element).
+    ``tensors`` is a Tensor or a sequence of them; ``grad_tensors`` (one per tensor) may be
+    left out for scalar tensors (one element).
     """
+    tensors = _as_tuple(tensors, "tensors")
     grads = _make_grad_outputs(tensors, grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
@@ -224,13 +246,29 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``.
 
-    Same meaning as ``torch.autograd.grad``. ``grad_outputs`` defaults to ones for scalar
-    outputs. With ``create_graph=True`` the returned gradients are themselves differentiable
-    (Hessian-vector products: ``mg.grad(mg.grad(f, x, create_graph=True)[0] @ v, x)``).
+    Same meaning and arguments as ``torch.autograd.grad``. ``grad_outputs`` defaults to ones
+    for scalar outputs. With ``create_graph=True`` the returned gradients are themselves
+    differentiable (Hessian-vector products: ``mg.grad(mg.grad(f, x, create_graph=True)[0] @ v,
+    x)``). An input the outputs do not depend on is an error, or gives None with
+    ``allow_unused=True``, or zeros with ``materialize_grads=True``. ``only_inputs`` is
+    deprecated in torch and ignored, as there; ``is_grads_batched`` (vmap) is not supported.
     """
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched=True needs vmap, which minigrad "
+                                  "does not have; loop over the batch of grad_outputs")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: materialize_grads=True needs allow_unused to be None or True")
+    if materialize_grads:
+        result = grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                      allow_unused=True)
+        inputs = _as_tuple(inputs, "inputs")
+        return tuple([g if g is not None else
+                      Tensor._wrap(t.backend.xp.zeros_like(t.data), t.device)
+                      for t, g in zip(inputs, result)])
+    allow_unused = bool(allow_unused)
     outputs = _as_tuple(outputs, "outputs")
     inputs = _as_tuple(inputs, "inputs")
     grad_outputs = _make_grad_outputs(outputs, grad_outputs)

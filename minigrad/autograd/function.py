@@ -25,14 +25,42 @@ Hessian-vector products, come for free.
 
 ``Function.apply`` runs ``forward`` and, when an input requires grad and grad mode is on,
 makes its ``ctx`` the graph node of the outputs: the engine (``engine.py``) later calls
-``backward`` on it.
+``backward`` on it. The node is an instance of a class made for each Function, named
+``<Name>Backward`` as torch's (``type(y.grad_fn).__name__ == "SquareBackward"``);
+``y.grad_fn.next_functions`` lists, per tensor input, the node that made it (``AccumulateGrad``
+for a leaf that requires grad, None for a constant), as torch.
+
+What torch allows a custom Function, and so does minigrad:
+
+* ``backward`` may return more values than ``forward`` had arguments if the extra ones are
+  None (trailing Nones for optional arguments), never fewer; a non-None gradient for an
+  argument that is not a tensor is an error.
+* ``ctx.mark_non_differentiable(t)``: output ``t`` (e.g. indices) does not require grad; its
+  gradient reaching backward is zeros. ``ctx.set_materialize_grads(False)``: an output that
+  received no gradient gives backward None instead of zeros.
+* ``@once_differentiable`` on backward: it runs without recording; differentiating its result
+  again raises instead of silently giving zero.
+* torch 2.x's separate style: ``forward(*inputs)`` without ctx plus
+  ``setup_context(ctx, inputs, output)``; ``apply`` then fills in forward's defaults, so
+  ``inputs`` always has every argument.
+* Keyword arguments to ``apply`` (``F.apply(x, w=w)``) are bound to the positions of
+  ``forward``'s parameters (a skipped parameter takes its default).
+
+Only Functions defined outside minigrad take the last two paths (see ``__init_subclass__``):
+minigrad's own operations call ``apply`` positionally, on every operation's path, which
+therefore does no argument binding at all.
 """
+import functools
+import inspect
+import weakref
+
 import numpy as np
 
 from ..tensor import Tensor
 from .grad_mode import _mode
 
-__all__ = ["Context", "Function", "NonDifferentiableBackwardError"]
+__all__ = ["AccumulateGrad", "Context", "Function", "FunctionCtx", "NonDifferentiableBackwardError",
+           "once_differentiable"]
 
 class NonDifferentiableBackwardError(RuntimeError):
     """A backward pass that is a fused kernel was itself asked to be differentiated."""
@@ -43,7 +71,11 @@ class Context:
 
     Attributes set by the engine: ``needs_input_grad`` (one bool per forward argument),
     ``inputs`` (the forward arguments that are tensors, by position), ``n_outputs``.
+    Each Function's nodes are instances of its own subclass, ``<Name>Backward``.
     """
+
+    _non_differentiable = None   # ids of the outputs mark_non_differentiable named
+    _materialize_grads = True    # zeros (True) or None (False) for an output with no gradient
 
     def __init__(self, fn):
         self.fn = fn
@@ -88,7 +120,59 @@ class Context:
                 delattr(self, k)
 
     def __repr__(self):
-        return f"<{self.fn.__name__} node>"
+        return f"<{type(self).__name__} node>"
+
+    # ---- torch's ctx and node surface (none of it is on the engine's path) -----------------
+    def mark_non_differentiable(self, *outputs):
+        """Called in forward on outputs it returns: they will not require grad."""
+        self._non_differentiable = {id(o) for o in outputs}
+
+    def set_materialize_grads(self, value):
+        """False: an output that received no gradient gives backward None, not zeros."""
+        self._materialize_grads = bool(value)
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):
+        """((node, output index), ...) per tensor input: the node that made it, an
+        AccumulateGrad for a leaf that requires grad, (None, 0) for one that does not."""
+        return tuple([_node_of(t) for t in self.inputs if t is not None])
+
+
+class AccumulateGrad:
+    """The node that stands for a leaf in ``next_functions`` (torch's): it adds the gradient
+    into ``variable.grad``. minigrad's engine does that itself, so this is only for looking."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    next_functions = ()
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad node>"
+
+
+def _node_of(t):
+    """(node, output index) of a tensor input, as torch's next_functions lists it."""
+    if t._node is not None:
+        return (t._node, t._out_index)
+    if not t._requires_grad:
+        return (None, 0)
+    # one AccumulateGrad per leaf while something holds it (torch keeps it weakly, too)
+    ref = t.__dict__.get("_grad_accumulator")
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(t)
+        t.__dict__["_grad_accumulator"] = weakref.ref(node)
+    return (node, 0)
+
+
+FunctionCtx = Context  # torch's name for the class of ctx
 
 
 def _modified(fn, what, now, expected):
@@ -106,9 +190,25 @@ class Function:
     """
 
     saves_output = False
+    _node_class = Context
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._node_class = type(f"{cls.__name__}Backward", (Context,), {})
+        if cls.__module__.split(".")[0] != "minigrad":
+            # a user's Function: torch 2.x's calling conventions (keywords, setup_context)
+            cls.apply = classmethod(_apply_binding_arguments)
+            if cls.setup_context is not Function.setup_context and \
+                    not getattr(cls.forward, "_calls_setup_context", False):
+                cls.forward = staticmethod(_forward_then_setup_context(cls.forward))
 
     @staticmethod
     def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """torch 2.x's separate style: define this, and forward without ctx."""
         raise NotImplementedError
 
     @staticmethod
@@ -119,7 +219,7 @@ class Function:
     def apply(cls, *args):
         # This is on every operation's path, so it is written for speed: no generators,
         # no imports, grad mode toggled only when a graph is being recorded.
-        ctx = Context(cls)
+        ctx = cls._node_class(cls)
         device = None
         record = False
         for a in args:
@@ -142,7 +242,9 @@ class Function:
             out = _wrap_output(raw, device, args)
             if out.data.base is not None:  # the output is a view of an input (reshape, x[i])
                 _share_versions_with_base(out, args)
-            if record and out.data.dtype.kind == "f":  # integer outputs carry no gradient
+            # integer outputs carry no gradient, nor do outputs marked non-differentiable
+            if record and out.data.dtype.kind == "f" and \
+                    (ctx._non_differentiable is None or id(raw) not in ctx._non_differentiable):
                 ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
                                               for a in args])
                 ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
@@ -161,12 +263,90 @@ class Function:
             ctx.n_outputs = len(outs)
             # to make zeros for an output that receives no gradient
             ctx._out_meta = [(t.shape, t.dtype, t.device) for t in outs]
+            marked = ctx._non_differentiable or ()
             for i, t in enumerate(outs):
-                if t.data.dtype.kind == "f":
+                if t.data.dtype.kind == "f" and id(raw[i]) not in marked:
                     t._requires_grad = True
                     t._node = ctx
                     t._out_index = i
         return outs
+
+
+# ---- torch 2.x's calling conventions, for Functions defined outside minigrad ----------------
+
+def _apply_binding_arguments(cls, *args, **kwargs):
+    """``apply`` of a user's Function: keywords (and, with setup_context, forward's defaults)
+    become positional arguments, so backward returns one gradient per position."""
+    if kwargs or getattr(cls.forward, "_calls_setup_context", False):
+        args = _bind(cls, args, kwargs)
+    return Function.apply.__func__(cls, *args)
+
+
+def _bind(cls, args, kwargs):
+    forward = getattr(cls.forward, "_user_forward", cls.forward)
+    with_ctx = forward is cls.forward  # the classic style: forward(ctx, *inputs)
+    signature = inspect.signature(forward)
+    bound = signature.bind(*((None,) if with_ctx else ()), *args, **kwargs)
+    names = list(signature.parameters)[1 if with_ctx else 0:]
+    for name in names:
+        kind = signature.parameters[name].kind
+        if kind not in (inspect.Parameter.POSITIONAL_ONLY,
+                        inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            raise TypeError(f"{cls.__name__}.apply: forward's parameter {name!r} cannot be "
+                            "given a position, so apply cannot pass it (make it an ordinary "
+                            "parameter)")
+    bound.apply_defaults()
+    return tuple(bound.arguments[name] for name in names)
+
+
+def _forward_then_setup_context(forward):
+    def forward_with_ctx(ctx, *args):
+        output = forward(*args)
+        ctx.fn.setup_context(ctx, args, output)
+        return output
+
+    forward_with_ctx._calls_setup_context = True
+    forward_with_ctx._user_forward = forward
+    return forward_with_ctx
+
+
+# ---- once_differentiable ------------------------------------------------------------------
+
+def once_differentiable(backward):
+    """Decorates a ``backward`` that is not written with differentiable Tensor ops (it uses
+    ``.data`` or numpy): it runs without recording, and with ``create_graph=True`` its result
+    is recorded as coming from a node that raises if differentiated, as torch's."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        recording = _mode.enabled
+        _mode.enabled = False
+        try:
+            grads = backward(ctx, *grad_outputs)
+        finally:
+            _mode.enabled = recording
+        depends = [g for g in grad_outputs if isinstance(g, Tensor) and g._requires_grad]
+        if not (recording and depends):
+            return grads
+        single = not isinstance(grads, tuple)
+        marked = tuple([_DelayedError.apply(g, *depends) if isinstance(g, Tensor) else g
+                        for g in ((grads,) if single else grads)])
+        return marked[0] if single else marked
+
+    return wrapper
+
+
+class _DelayedError(Function):
+    """Identity forward; its backward raises (the result of a once_differentiable backward)."""
+
+    @staticmethod
+    def forward(ctx, g, *depends_on):
+        return g.data
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
 
 
 def _share_versions_with_base(out, args):

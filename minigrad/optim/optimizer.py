@@ -81,8 +81,12 @@ def check_choice(name, value, choices):
 class Optimizer:
     """Base class: ``Optimizer(params, defaults)``.
 
-    ``params`` is an iterable of tensors, or of dicts ``{"params": [...], **overrides}`` (param
-    groups, each filled in from ``defaults``). Subclasses implement ``_validate(group)``,
+    ``params`` is an iterable of tensors, or of ``(name, tensor)`` pairs (``named_parameters()``,
+    as torch 2.x: the names are kept in the group's ``"param_names"`` and in ``state_dict()``),
+    or of dicts ``{"params": [...], **overrides}`` (param groups, each filled in from
+    ``defaults``). The group dicts are the caller's own, as in torch, and every step reads
+    them afresh: ``for g in opt.param_groups: g["lr"] = 0.01`` changes the next step's lr
+    (that is how the lr schedulers work). Subclasses implement ``_validate(group)``,
     ``_init_state(p, group)`` and ``_update(p, grad, state, group) -> terms``; optionally
     ``_fused_update(p, grad, state, group)``, which must change ``p.data`` and the state exactly
     as ``p.data + terms["update"]`` would.
@@ -113,13 +117,30 @@ class Optimizer:
 
     # ---- param groups ----------------------------------------------------------------------
     def add_param_group(self, param_group):
+        """Adds a group (a dict with "params" and any per-group overrides of the defaults),
+        e.g. layers unfrozen while fine-tuning; the dict itself becomes the group, as torch."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
-        group = dict(param_group)
+        group = param_group
         params = group.get("params")
         if params is None:
             raise ValueError("a param group needs a 'params' entry")
+        if isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
         params = [params] if isinstance(params, Tensor) else list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]  # from named_parameters()
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some "
+                                 "param names are missing")
+            params = [p[1] for p in params]
+            group["param_names"] = names
+        if any(("param_names" in g) != bool(names) for g in self.param_groups):
+            raise ValueError("all optimizer param groups should be with/without names. cannot "
+                             f"add param group {'with' if names else 'without'} names to the "
+                             "optimizer")
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer params must be Tensors, got {type(p).__name__}")
@@ -204,8 +225,9 @@ class Optimizer:
     def state_dict(self):
         """``{"optimizer": class name, "state": {index: {...}}, "param_groups": [...]}``.
 
-        As torch's, parameters are replaced by their index in the order of the groups; unlike
-        torch's, arrays are copies, so later steps do not change a saved dict.
+        As torch's, parameters are replaced by their index in the order of the groups (and a
+        group built from named_parameters() keeps its "param_names"); unlike torch's, arrays
+        are copies, so later steps do not change a saved dict.
         """
         index = {}
         groups = []
@@ -254,8 +276,11 @@ class Optimizer:
                                      f"{tuple(p.shape)}")
             state[id(p)] = {k: _copy(v, like=p) for k, v in st.items()}
         self.state = state
+        # as torch: the saved hyperparameters, this optimizer's parameters, and its names
+        # where the saved groups have none
         self.param_groups = [
-            {**copy.deepcopy({k: v for k, v in s.items() if k != "params"}),
+            {**({"param_names": g["param_names"]} if "param_names" in g else {}),
+             **copy.deepcopy({k: v for k, v in s.items() if k != "params"}),
              "params": g["params"]}
             for g, s in zip(self.param_groups, saved)]
 
