@@ -31,3 +31,10 @@ from .lipschitz import certified_radius, lipschitz_bound  # noqa: E402
 clamp = clip
 cat = concatenate
 __version__ = "0.1.0"
+
+# issue 12 (shape): torch's views, pieces, masks and indexing along an axis, as functions
+from .ops import (chunk, flip, gather, hstack, index_select, masked_fill, movedim,  # noqa: E402
+                  narrow, repeat_interleave, roll, scatter, scatter_add, split, swapaxes,
+                  swapdims, t, take_along_dim, tile, tril, triu, unbind, unflatten, vstack)
+concat = concatenate
+moveaxis = movedim
