@@ -42,6 +42,12 @@ from .serialization import load, save  # noqa: E402
 from . import autograd  # noqa: F401,E402  (mg.autograd.gradcheck, .Variable, .backward, ...)
 from .legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,  # noqa: E402
                      LongTensor)
+# issue 12 (shape): torch's views, pieces, masks and indexing along an axis, as functions
+from .ops import (chunk, flip, gather, hstack, index_select, masked_fill, movedim,  # noqa: E402
+                  narrow, repeat_interleave, roll, scatter, scatter_add, split, swapaxes,
+                  swapdims, t, take_along_dim, tile, tril, triu, unbind, unflatten, vstack)
+concat = concatenate
+moveaxis = movedim
 # issue 12 (device): dtypes and devices as torch spells them. `float`, `int` and `bool` below
 # are dtypes (torch.float is float32): from here on they shadow Python's builtins in this file,
 # so nothing after this block may use the builtins.

@@ -186,6 +186,65 @@ def _clip_inputs():
 register(*_op_cases())
 
 
+# issue 12 (shape): torch's views, pieces, masks, indexing along an axis, copies of elements
+def _bools(values):
+    return lambda rng: np.asarray(values, dtype=bool)
+
+
+def _shape_cases():
+    import minigrad as mg
+    C = Case
+    return [
+        C("view_as / reshape_as", lambda a, b: (a.view_as(b) * b, b.reshape_as(a)),
+          [(3, 4), (6, 2)]),
+        C("expand(-1, ...) new leading", lambda a: a.expand(2, -1, 4), [(3, 1)]),
+        C("expand_as", lambda a, b: a.expand_as(b) * b, [(3, 1), (2, 3, 4)]),
+        C("t()", lambda a: a.t(), [(3, 4)]),
+        C("contiguous of a transpose", lambda a: a.T.contiguous(), [(3, 4)]),
+        C("swapaxes", lambda a: a.swapaxes(0, -1), [(2, 3, 4)]),
+        C("movedim tuples", lambda a: a.movedim((0, 1), (2, 0)), [(2, 3, 4)]),
+        C("unflatten -1", lambda a: a.unflatten(1, (-1, 2)), [(3, 4)]),
+        C("narrow negative start", lambda a: a.narrow(1, -3, 2), [(2, 4)]),
+        C("unbind dim=1", lambda a: a.unbind(1), [(2, 3)]),
+        C("split int, last smaller", lambda a: a.split(2, dim=1), [(2, 5)]),
+        C("split sections", lambda a: mg.split(a, [1, 0, 3], 0), [(4, 2)]),
+        C("chunk 6 in 4", lambda a: a.chunk(4), [(6,)]),
+        C("cat dim=1", lambda a, b: mg.cat((a, b), dim=1), [(2, 3), (2, 1)]),
+        C("stack dim=-1", lambda a, b: mg.stack([a, b], dim=-1), [(2, 3), (2, 3)]),
+        C("hstack / vstack", lambda a, b: (mg.hstack([a, b]), mg.vstack([a, b])), [(3,), (3,)]),
+        C("tril batched", lambda a: a.tril(), [(2, 3, 3)]),
+        C("triu diagonal=1", lambda a: mg.triu(a, diagonal=1), [(3, 4)]),
+        C("masked_fill number", lambda a, m: a.masked_fill(m, -1.5),
+          [(2, 3), _bools([True, False, True])]),
+        C("masked_fill 0-d value tensor", lambda a, m, v: a.masked_fill(m, v),
+          [(2, 3), _bools([[True], [False]]), ()]),
+        C("where method", lambda a, m, b: a.where(m, b), [(2, 3), _bools([True, False, True]),
+                                                          (3,)]),
+        C("gather, repeats", lambda a, i: a.gather(1, i),
+          [(3, 4), _ints([[0, 0], [3, 1], [2, 2]])]),
+        C("gather index smaller than x", lambda a, i: a.gather(0, i), [(3, 4), _ints([[2, 0]])]),
+        C("scatter_add repeats", lambda a, i, s: a.scatter_add(1, i, s),
+          [(2, 3), _ints([[0, 0], [2, 1]]), (2, 3)]),
+        C("scatter src", lambda a, i, s: a.scatter(0, i, s), [(3, 2), _ints([[2, 0], [0, 1]]),
+                                                             (2, 2)]),
+        C("scatter value=", lambda a, i: a.scatter(1, i, value=2.0), [(2, 3), _ints([[1], [0]])]),
+        C("index_select repeats", lambda a, i: a.index_select(1, i), [(2, 3), _ints([2, 0, 2])]),
+        C("take_along_dim broadcast", lambda a, i: a.take_along_dim(i, 1),
+          [(2, 3), _ints([[0, 2]])]),
+        C("flip (0, -1)", lambda a: a.flip(0, -1), [(2, 3)]),
+        C("roll dims", lambda a: a.roll((1, -2), (0, 1)), [(2, 3)]),
+        C("roll flattened", lambda a: a.roll(4), [(2, 3)]),
+        C("repeat extra leading", lambda a: a.repeat(2, 1, 3), [(2, 3)]),
+        C("tile", lambda a: a.tile(2), [(2, 3)]),
+        C("repeat_interleave int", lambda a: a.repeat_interleave(2, dim=0), [(2, 3)]),
+        C("repeat_interleave counts", lambda a, r: a.repeat_interleave(r, dim=1),
+          [(2, 3), _ints([0, 2, 1])]),
+    ]
+
+
+register(*_shape_cases())
+
+
 def run_case(case, device="cpu", fast_mode=False, second_order=None):
     """Runs gradcheck (and gradgradcheck) on one case; returns (max abs error, message or None)."""
     if case.check is not None:

@@ -410,12 +410,33 @@ class Tensor:
     def __or__(self, other):
         return Tensor._wrap(self.data | _as_operand(other, self).data, self._device)
 
-    # ---- indexing (ops/shape.py) ----------------------------------------------------------
+    # ---- indexing (ops/shape.py; along an axis ops/index.py; masks ops/mask.py; where) ----
     def __getitem__(self, index):
         return ops.getitem(self, index)
 
     def __setitem__(self, index, value):
         ops.setitem(self, index, value)
+
+    def gather(self, dim, index):
+        return ops.gather(self, dim, index)
+    def scatter_add(self, dim, index, src):
+        return ops.scatter_add(self, dim, index, src)
+    def scatter(self, dim, index, src=None, *, value=None):
+        return ops.scatter(self, dim, index, src, value=value)
+    def index_select(self, dim, index):
+        return ops.index_select(self, dim, index)
+    def take_along_dim(self, indices, dim=None):
+        return ops.take_along_dim(self, indices, dim)
+    def tril(self, diagonal=0):
+        return ops.tril(self, diagonal)
+    def triu(self, diagonal=0):
+        return ops.triu(self, diagonal)
+    def masked_fill(self, mask, value):
+        return ops.masked_fill(self, mask, value)
+    def masked_fill_(self, mask, value):
+        return ops.inplace(self, lambda t: ops.masked_fill(t, mask, value), "masked_fill_", value)
+    def where(self, condition, other):
+        return ops.where(condition, self, other)
 
     # ---- elementwise functions (ops/elementwise.py) ---------------------------------------
     def exp(self):
@@ -491,7 +512,7 @@ class Tensor:
     def reshape(self, *shape):
         return ops.reshape(self, *shape)
 
-    view = reshape
+    view = reshape   # where torch's view refuses a non-contiguous tensor, this copies, as reshape
 
     def permute(self, *axes):
         return ops.permute(self, *axes)
@@ -515,20 +536,56 @@ class Tensor:
     def flatten(self, start_dim=0, end_dim=-1):
         return ops.flatten(self, start_dim, end_dim)
 
-    def squeeze(self, axis=None):
-        return ops.squeeze(self, axis)
+    def squeeze(self, axis=None, *, dim=None):
+        return ops.squeeze(self, axis, dim=dim)
 
-    def unsqueeze(self, axis):
-        return ops.unsqueeze(self, axis)
+    def unsqueeze(self, axis=None, *, dim=None):
+        return ops.unsqueeze(self, axis, dim=dim)
 
     def broadcast_to(self, shape):
         return ops.broadcast_to(self, shape)
 
-    def expand(self, *shape):
-        return ops.broadcast_to(self, _shape_arg(shape))
+    def expand(self, *sizes):
+        return ops.expand(self, *sizes)
 
     def sum_to_shape(self, shape):
         return ops.sum_to_shape(self, shape)
+
+    # torch's other views and axis moves (ops/shape.py), pieces (ops/join.py), copies of
+    # elements (ops/rearrange.py)
+    def view_as(self, other):
+        return ops.reshape(self, other.shape)
+    reshape_as = view_as
+    def expand_as(self, other):
+        return ops.expand(self, other.shape)
+    def t(self):
+        return ops.t(self)
+    def contiguous(self):
+        return ops.contiguous(self)
+    swapaxes = swapdims = transpose   # torch's other names for transpose(dim0, dim1)
+    def movedim(self, source, destination):
+        return ops.movedim(self, source, destination)
+    moveaxis = movedim
+    def unflatten(self, dim, sizes):
+        return ops.unflatten(self, dim, sizes)
+    def narrow(self, dim, start, length):
+        return ops.narrow(self, dim, start, length)
+    def unbind(self, dim=0):
+        return ops.unbind(self, dim)
+    def split(self, split_size, dim=0):
+        return ops.split(self, split_size, dim)
+    def chunk(self, chunks, dim=0):
+        return ops.chunk(self, chunks, dim)
+    def flip(self, *dims):
+        return ops.flip(self, *dims)
+    def roll(self, shifts, dims=None):
+        return ops.roll(self, shifts, dims)
+    def repeat(self, *sizes):
+        return ops.repeat(self, *sizes)
+    def tile(self, *dims):
+        return ops.tile(self, *dims)
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     # ---- linear algebra (ops/linalg.py) ---------------------------------------------------
     def matmul(self, b):

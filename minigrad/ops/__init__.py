@@ -4,7 +4,12 @@
                      where, clone and cast
     reduce.py        sum mean amax amin argmax argmin, softmax log_softmax logsumexp
     shape.py         reshape permute transpose broadcast_to sum_to_shape squeeze unsqueeze
-                     flatten, getitem setitem, concatenate stack, moving to another device
+                     flatten expand t movedim unflatten narrow unbind contiguous, getitem,
+                     concatenate stack, moving to another device
+    join.py          split chunk (tuples of views), hstack vstack
+    index.py         gather scatter_add scatter index_select take_along_dim
+    mask.py          tril triu masked_fill
+    rearrange.py     flip roll repeat tile repeat_interleave
     linalg.py        matmul, matmul_bt (a @ bᵀ: a Linear layer's product)
     conv.py          im2col / col2im (conv2d and pooling are one GEMM over them)
     loss.py          the cross-entropy rows (log-softmax + NLL, one fused kernel each way)
@@ -43,4 +48,19 @@ __all__ = [
     "logsumexp", "matmul", "matmul_bt", "reshape", "permute", "transpose", "broadcast_to",
     "sum_to_shape", "concatenate", "stack", "squeeze", "unsqueeze", "flatten", "getitem",
     "setitem", "im2col", "col2im", "first_order_only",
+]
+# issue 12 (shape): torch's views, splitting and joining, masks, indexing along an axis
+from .shape import (Contiguous, contiguous, expand, movedim, narrow, swapaxes,  # noqa: F401,E402
+                    swapdims, t, unbind, unflatten)
+from .join import chunk, hstack, split, vstack  # noqa: F401,E402
+from .index import (Gather, Scatter, ScatterAdd, gather, index_select, scatter,  # noqa: F401,E402
+                    scatter_add, take_along_dim)
+from .mask import MaskedFill, Triangle, masked_fill, tril, triu  # noqa: F401,E402
+from .rearrange import (Flip, Roll, flip, repeat, repeat_interleave, roll,  # noqa: F401,E402
+                        tile)
+__all__ += [
+    "contiguous", "expand", "movedim", "narrow", "swapaxes", "swapdims", "t", "unbind",
+    "unflatten", "chunk", "hstack", "split", "vstack", "gather", "index_select", "scatter",
+    "scatter_add", "take_along_dim", "masked_fill", "tril", "triu", "flip", "repeat",
+    "repeat_interleave", "roll", "tile",
 ]

@@ -2,8 +2,14 @@
 
 Pairs of adjoints: broadcast_to ↔ sum_to_shape, getitem ↔ index_add (scatter-add),
 reshape ↔ reshape, permute ↔ the inverse permutation, concatenate ↔ slicing.
+
+torch's other views (expand, t, swapaxes, movedim, unflatten, narrow, unbind) are compositions
+of these, so they need no backward of their own. Neighbours: pieces (split, chunk) in join.py,
+reading and writing along an axis (gather, scatter_add, index_select) in index.py, masks
+(tril, triu, masked_fill) in mask.py, flips and repeats in rearrange.py.
 """
 import numbers
+import operator
 
 import numpy as np
 
@@ -135,6 +141,22 @@ def _axis(axis, ndim, what="axis"):
     return int(axis) % max(ndim, 1)
 
 
+def _axes(dims, ndim, what):
+    """An int or a sequence of distinct axes, made non-negative (a repeat is an error)."""
+    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    axes = tuple(_axis(d, ndim, f"{what}: dim") for d in dims)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{what}: dims {dims} name an axis twice")
+    return axes
+
+
+def _dim_or_axis(dim, axis):
+    """torch's ``dim=`` or numpy's ``axis=`` (not both)."""
+    if dim is not None and axis is not None:
+        raise TypeError("give axis or dim, not both")
+    return axis if dim is None else dim
+
+
 def permute(t, *axes):
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
@@ -250,13 +272,17 @@ class Concatenate(Function):
         return tuple(grads)
 
 
-def concatenate(tensors, axis=0):
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("concatenate needs at least one tensor")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"concatenate: element {i} is a {type(t).__name__}, not a Tensor")
+def concatenate(tensors, axis=None, *, dim=None):
+    """Joins tensors along an existing axis: torch.cat (``mg.cat`` and ``mg.concat`` are this
+    function; ``dim=`` or ``axis=``).
+
+    torch's two rules are kept: a 1-D empty tensor (shape (0,)) is skipped whatever the shapes
+    of the others, and integer or bool tensors joined with float ones are promoted to the float
+    dtype (exact). float32 with float64 is a TypeError, as everywhere in minigrad.
+    """
+    axis = _dim_or_axis(dim, axis) or 0
+    tensors = _tensor_list(tensors, "concatenate")
+    tensors = [t for t in tensors if t.shape != (0,)] or tensors
     first = tensors[0]
     if first.ndim == 0:
         raise ValueError("zero-dimensional tensors cannot be concatenated")
@@ -266,17 +292,43 @@ def concatenate(tensors, axis=0):
                                        if k != axis):
             raise ValueError(f"concatenate along axis {axis}: tensor {i} has shape {t.shape}, "
                              f"incompatible with tensor 0's shape {first.shape}")
-        if t.dtype != first.dtype:
-            raise TypeError(f"concatenate: tensor {i} is {t.dtype}, tensor 0 is {first.dtype}")
         if t.device != first.device:
             raise ValueError(f"concatenate: tensor {i} is on {t.device}, tensor 0 on {first.device}")
-    return Concatenate.apply(axis, *tensors)
+    return Concatenate.apply(axis, *_common_dtype(tensors, "concatenate"))
 
 
-def stack(tensors, axis=0):
+def _tensor_list(tensors, what):
+    """The sequence of tensors to join, as a list (a lone Tensor or a non-Tensor is refused)."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{what} takes a list or tuple of tensors, got a single Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("stack needs at least one tensor")
+        raise ValueError(f"{what} needs at least one tensor")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}: element {i} is a {type(t).__name__}, not a Tensor")
+    return tensors
+
+
+def _common_dtype(tensors, what):
+    """The tensors in one dtype: integer and bool ones promoted (exactly) to the float dtype or
+    the widest integer, as torch; two float dtypes are a TypeError (minigrad's rule)."""
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) == 1:
+        return tensors
+    floats = sorted({str(d) for d in dtypes if d.kind == "f"})
+    if len(floats) > 1:
+        raise TypeError(f"{what}: tensors of dtypes {' and '.join(floats)}; minigrad does not "
+                        "cast silently: convert them with .float() or .double()")
+    target = np.dtype(floats[0]) if floats else np.result_type(*dtypes)
+    return [t if t.dtype == target else Tensor._wrap(t.data.astype(target), t.device)
+            for t in tensors]
+
+
+def stack(tensors, axis=None, *, dim=None):
+    """Joins tensors of one shape along a new axis (torch.stack; ``dim=`` or ``axis=``)."""
+    axis = _dim_or_axis(dim, axis) or 0
+    tensors = _tensor_list(tensors, "stack")
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack needs tensors of one shape, got {sorted(shapes)}")
@@ -284,16 +336,17 @@ def stack(tensors, axis=0):
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
-def unsqueeze(t, axis):
-    axis = _axis(axis, t.ndim + 1)
+def unsqueeze(t, axis=None, *, dim=None):
+    axis = _axis(_dim_or_axis(dim, axis), t.ndim + 1)
     return reshape(t, t.shape[:axis] + (1,) + t.shape[axis:])
 
 
-def squeeze(t, axis=None):
+def squeeze(t, axis=None, *, dim=None):
+    """Drops the axes of size 1 among ``dim`` (an int or a tuple, torch 2.x), or all of them."""
+    axis = _dim_or_axis(dim, axis)
     if axis is None:
         return reshape(t, tuple(s for s in t.shape if s != 1))
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
-    axes = {_axis(a, t.ndim) for a in axes}
+    axes = _axes(axis, t.ndim, "squeeze")
     return reshape(t, tuple(s for i, s in enumerate(t.shape) if not (i in axes and s == 1)))
 
 
@@ -305,6 +358,126 @@ def flatten(t, start_dim=0, end_dim=-1):
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     size = int(np.prod(t.shape[s:e + 1]))
     return reshape(t, t.shape[:s] + (size,) + t.shape[e + 1:])
+
+
+# ---- torch's other views: compositions of the ops above ---------------------------------------
+
+def _int(value, what):
+    """An integer argument; a one-element integer tensor counts (torch accepts both)."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, got {value!r}") from None
+
+
+def expand(t, *sizes):
+    """t broadcast to ``sizes`` (torch.Tensor.expand): -1 keeps that axis's size; new axes can
+    only be added in front, and there -1 has no size to keep."""
+    sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    lead = len(sizes) - t.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes {sizes} for a tensor of {t.ndim} "
+                         f"dimensions {t.shape}; give at least one size per dimension")
+    shape = [_int(s, "expand: a size") for s in sizes]
+    for i, s in enumerate(shape):
+        if s == -1:
+            if i < lead:
+                raise ValueError(f"expand: -1 at position {i} of {sizes} is a new leading axis, "
+                                 "which has no size to keep")
+            shape[i] = t.shape[i - lead]
+    return broadcast_to(t, tuple(shape))
+
+
+def t(x):
+    """The transpose of a matrix (torch.t); a tensor of 0 or 1 dimensions is returned as is."""
+    if x.ndim > 2:
+        raise ValueError(f"t() needs a tensor of at most 2 dimensions, got shape {x.shape}; "
+                         "use transpose(dim0, dim1), permute or .mT")
+    return x if x.ndim < 2 else transpose(x, 0, 1)
+
+
+def swapaxes(x, axis0, axis1):
+    """torch.swapaxes: transpose under numpy's name."""
+    return transpose(x, axis0, axis1)
+
+
+def swapdims(x, dim0, dim1):
+    """torch.swapdims: transpose under another name."""
+    return transpose(x, dim0, dim1)
+
+
+def movedim(x, source, destination):
+    """Moves the axes ``source`` to the places ``destination`` (ints, or sequences of one
+    length); the other axes keep their order (torch.movedim, numpy's moveaxis)."""
+    src, dst = _axes(source, x.ndim, "movedim"), _axes(destination, x.ndim, "movedim")
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} name "
+                         "different numbers of axes")
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(x, order) if x.ndim else x
+
+
+def unflatten(x, dim, sizes):
+    """Axis ``dim`` split into the axes ``sizes``, one of which may be -1 (torch.unflatten)."""
+    if x.ndim == 0:
+        raise ValueError("unflatten needs a tensor with at least one dimension")
+    d = _axis(dim, x.ndim, "unflatten: dim")
+    if isinstance(sizes, numbers.Integral) or not len(sizes):
+        raise ValueError(f"unflatten: sizes must be a non-empty sequence, got {sizes!r}")
+    sizes = tuple(_int(s, "unflatten: a size") for s in sizes)
+    n, known = x.shape[d], int(np.prod([s for s in sizes if s != -1]))
+    if sizes.count(-1) > 1 or any(s < -1 for s in sizes) or (-1 in sizes and known == 0):
+        raise ValueError(f"unflatten: sizes {sizes} are not sizes (one -1 at most, next to "
+                         "sizes that are not 0)")
+    if -1 in sizes and n % known == 0:
+        sizes = tuple(n // known if s == -1 else s for s in sizes)
+    if -1 in sizes or int(np.prod(sizes)) != n:
+        raise ValueError(f"unflatten: sizes {sizes} do not multiply to the size {n} of dim {dim} "
+                         f"of a tensor of shape {x.shape}")
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+def narrow(x, dim, start, length):
+    """The slice start : start + length along ``dim``, a view (torch.narrow); a negative start
+    counts from the end."""
+    if x.ndim == 0:
+        raise ValueError("narrow needs a tensor with at least one dimension")
+    d = _axis(dim, x.ndim, "narrow: dim")
+    start, length, n = _int(start, "narrow: start"), _int(length, "narrow: length"), x.shape[d]
+    if not -n <= start <= n:
+        raise ValueError(f"narrow: start {start} is out of range for dim {dim} of size {n}")
+    start = start + n if start < 0 else start
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: length {length} from start {start} does not fit in dim {dim} "
+                         f"of size {n}")
+    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
+
+
+def unbind(x, dim=0):
+    """The slices of x along ``dim``, each without that axis, as a tuple (torch.unbind)."""
+    if x.ndim == 0:
+        raise ValueError("unbind needs a tensor with at least one dimension")
+    d = _axis(dim, x.ndim, "unbind: dim")
+    return tuple(getitem(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+class Contiguous(Function):
+    """y = x laid out in row-major order (a copy)      dy/dx = 1"""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.backend.xp.ascontiguousarray(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def contiguous(x):
+    """x itself when its array is C-contiguous, else a C-contiguous copy (as torch)."""
+    return x if x.data.flags.c_contiguous else Contiguous.apply(x)
 
 
 class ToDevice(Function):
