@@ -147,9 +147,6 @@ XFAIL = {
         "first error: AttributeError: 'Tensor' object has no attribute 'mm' (math); also uses "
         "param.data.add_(...) (minigrad's Tensor.data is the numpy array, which has no add_: "
         "no part owns this), '{:+.2f}'.format(tensor), i.e. Tensor.__format__ (math)",
-    "09_micrograd_scalar_check":
-        "first error: AttributeError: module 'minigrad' has no attribute 'double' (device); "
-        "nothing else missing",
     "10_cnn_batchnorm_dropout":
         "first error: AttributeError: module 'minigrad' has no attribute 'max' (math: "
         "torch.max(x, 1) -> (values, indices)); also uses torch.equal, Tensor.all, "
@@ -159,9 +156,6 @@ XFAIL = {
         "uses torch.long/double, torch.device, torch.cuda.is_available, tensor.device.type, "
         "ones_like(device=), Tensor.new_ones (device), torch.cat / torch.stack with dim= "
         "(shape), Tensor.mul, torch.add, torch.equal, torch.allclose (math)",
-    "12_ngram_language_model":
-        "first error: AttributeError: module 'minigrad' has no attribute 'long' (device); also "
-        "uses torch.LongTensor (nn)",
     "13_moduledict_lr_finder":
         "first error: AttributeError: module 'minigrad' has no attribute 'long' (device); also "
         "uses nn.ModuleDict (from a dict and from a list of pairs), nn.ParameterList (nn), "
