@@ -20,8 +20,8 @@ from .ops import (abs, amax, amin, broadcast_to, clip, concatenate, exp, expm1, 
                   log_softmax, logsumexp, matmul, maximum, mean, minimum, permute, relu,
                   reshape, sigmoid, softmax, sqrt, squeeze, stack, sum, tanh, transpose,
                   unsqueeze, where)
-from .creation import (arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace,
-                       manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        tensor, zeros, zeros_like)
 from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
                      set_default_dtype)

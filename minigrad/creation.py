@@ -19,7 +19,7 @@ from .tensor import Tensor
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
-    "ones_like", "full_like", "randn", "rand", "randint", "randperm", "normal", "bernoulli",
+    "ones_like", "full_like", "empty_like", "randn", "rand", "randint", "randperm", "normal", "bernoulli",
     "multinomial", "randn_like", "rand_like", "arange", "linspace", "eye", "manual_seed",
 ]
 
@@ -95,17 +95,29 @@ def full(shape, fill_value, dtype=None, requires_grad=False, device=None):
     return t
 
 
-def zeros_like(t, dtype=None, requires_grad=False):
-    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
+def _like(t, dtype, device):
+    """The dtype and device of a ``*_like`` result: ``t``'s unless given (as torch)."""
+    return (t.dtype if dtype is None else dtype), (t.device if device is None else device)
 
 
-def ones_like(t, dtype=None, requires_grad=False):
-    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
+def zeros_like(t, dtype=None, requires_grad=False, device=None):
+    dtype, device = _like(t, dtype, device)
+    return zeros(t.shape, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def full_like(t, fill_value, dtype=None, requires_grad=False):
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad,
-                device=t.device)
+def ones_like(t, dtype=None, requires_grad=False, device=None):
+    dtype, device = _like(t, dtype, device)
+    return ones(t.shape, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def full_like(t, fill_value, dtype=None, requires_grad=False, device=None):
+    dtype, device = _like(t, dtype, device)
+    return full(t.shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def empty_like(t, dtype=None, requires_grad=False, device=None):
+    """Zeros (minigrad has no uninitialised memory), shaped like ``t``."""
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
@@ -293,9 +305,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
     return _new(indices.astype(int64).reshape(shape), False, input.device)
 
 
-def randn_like(t, dtype=None, requires_grad=False):
-    return randn(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
+def randn_like(t, dtype=None, requires_grad=False, device=None):
+    dtype, device = _like(t, dtype, device)
+    return randn(*t.shape, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
-def rand_like(t, dtype=None, requires_grad=False):
-    return rand(*t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, device=t.device)
+def rand_like(t, dtype=None, requires_grad=False, device=None):
+    dtype, device = _like(t, dtype, device)
+    return rand(*t.shape, dtype=dtype, requires_grad=requires_grad, device=device)

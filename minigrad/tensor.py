@@ -591,10 +591,26 @@ class Tensor:
     def matmul(self, b):
         return ops.matmul(self, b)
 
+    # ---- new tensors like this one (creation.py): this dtype and device unless given -----
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad,
+                               device=device or self._device)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return creation.full(size, fill_value, dtype=dtype or self.dtype,
+                             requires_grad=requires_grad, device=device or self._device)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_shape_arg(size), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_shape_arg(size), 1, dtype, device, requires_grad)
+
+    new_empty = new_zeros   # minigrad has no uninitialised memory
+
     # ---- random sampling (creation.py; not differentiable) ---------------------------------
     def multinomial(self, num_samples, replacement=False, *, generator=None):
-        from .creation import multinomial   # creation.py imports this module: imported on use
-        return multinomial(self, num_samples, replacement, generator=generator)
+        return creation.multinomial(self, num_samples, replacement, generator=generator)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,7 +618,7 @@ class Tensor:
 # or read Tensors and the engine walks them (all import Tensor from this module), and the Tensor
 # methods above call them. They are imported at the bottom, once Tensor exists;
 # minigrad/__init__ imports this module first.
-from . import _conversion, ops  # noqa: E402
+from . import _conversion, creation, ops  # noqa: E402
 from ._operands import (_COMPARE, _array_from, _as_operand, _axis_kw, _binary,  # noqa: E402
                         _keep_kw, _shape_arg)
 from .autograd import engine  # noqa: E402

@@ -2033,6 +2033,10 @@ TENSOR_NOT_OPS = {
                     "Python protocol, not a numerical operation"),
 }
 
+# issue 12 (lead): new tensors in this tensor's dtype and device (tests/test_new_tensors.py)
+TENSOR_NOT_OPS.update(dict.fromkeys(
+    ["new_tensor", "new_full", "new_zeros", "new_ones", "new_empty"],
+    "creation of a new tensor (no input to differentiate; test_new_tensors.py)"))
 # issue 12 (data)
 TENSOR_NOT_OPS.update(dict.fromkeys(
     ["multinomial"], "random sampling (not differentiable; its draws are minigrad's own, not "
