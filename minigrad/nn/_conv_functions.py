@@ -36,7 +36,8 @@ def linear(input, weight, bias=None):
 # ---- convolution -----------------------------------------------------------------------------
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """out[n, o] = b[o] + Σ_c Σ_ij W[o, c, i, j]·x[n, g·C/G + c, oh·sh + i·dh − ph, ow·sw + j·dw − pw]
+    """out[n, o, oh, ow] = b[o] + Σ_c Σ_ij W[o, c, i, j]·x[n, g·C/G + c, oh·sh + i·dh − ph,
+                                                         ow·sw + j·dw − pw]
 
     where output channel o belongs to group g = o // (O/G) and c runs over that group's C/G
     input channels (groups=1: every channel; groups=C: depthwise). Computed as one GEMM per

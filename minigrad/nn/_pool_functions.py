@@ -65,22 +65,25 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     The derivative sends the gradient to the one entry chosen as torch's kernel chooses it: the
     first maximum of the window (row by row), or its last NaN if it holds one. ceil_mode: the
     output size rounds up (torch's rule, _pool_output_size). return_indices: also that entry's
-    index h·W + w in its (H, W) plane, int64, as torch (for max_unpool).
+    index h·W + w in its (H, W) plane, int64, as torch (for max_unpool). A window wholly in the
+    padding (possible only with dilation; torch's kernel reads out of bounds there) gives −inf,
+    no gradient, and an index into the padding.
     """
     x = _batched(input, "max_pool2d")
     k, s, p, d, (oh, ow), extra = _pool_geometry(x, kernel_size, stride, padding, dilation,
                                                  ceil_mode, "max_pool2d")
     n, c, h, w = x.shape
-    if p != (0, 0) or extra != (0, 0):
+    padded = p != (0, 0) or extra != (0, 0)
+    if padded:
         x = pad(x, (p[1], p[1] + extra[1], p[0], p[0] + extra[0]), value=-np.inf)
     taps = _conv.im2col(x, k, s, (0, 0), d).reshape(c, k[0] * k[1], n, oh, ow)
     xp = x.backend.xp
-    rows, cols = _tap_positions(oh, k[0], s[0], p[0], d[0]), _tap_positions(ow, k[1], s[1],
-                                                                            p[1], d[1])
     inside = None
-    if p != (0, 0) or extra != (0, 0):
+    if padded:   # (KH·KW, 1, OH, OW): which taps of each window read the input, not padding
+        rows = _tap_positions(oh, k[0], s[0], p[0], d[0])
+        cols = _tap_positions(ow, k[1], s[1], p[1], d[1])
         inside = ((rows >= 0) & (rows < h))[:, None, :, None] & \
-                 ((cols >= 0) & (cols < w))[None, :, None, :]      # (KH, KW, OH, OW)
+            ((cols >= 0) & (cols < w))[None, :, None, :]
         inside = x.backend.asarray(inside.reshape(k[0] * k[1], 1, oh, ow), np.bool_)
     chosen = _chosen_tap(taps.data, inside, xp)                  # (C, N, OH, OW)
     ci, ni, hi, wi = xp.ogrid[:c, :n, :oh, :ow]
@@ -166,7 +169,7 @@ def adaptive_avg_pool2d(input, output_size):
 
     which tile the input when OH divides H (then this is avg_pool2d with kernel = stride = H/OH;
     output_size 1 is global average pooling) and overlap by one otherwise. output_size: an int,
-    or a pair whose None entries keep the input's size.
+    or a pair whose None entries keep the input's size. An empty H or W gives NaN (0/0).
     """
     x = _batched(input, "adaptive_avg_pool2d")
     n, c, h, w = x.shape

@@ -89,7 +89,8 @@ def embedding(input, weight, padding_idx=None):
 
 def one_hot(tensor, num_classes=-1):
     """out[..., k] = 1 where tensor[...] = k, else 0: int64 of shape tensor.shape + (C,), C =
-    num_classes, or max(tensor) + 1 when num_classes = −1 (as torch; no gradient)."""
+    num_classes, or max(tensor) + 1 when num_classes = −1 (as torch; no gradient). Any integer
+    dtype is accepted (torch: int64 only)."""
     _tensor(tensor, "one_hot: tensor")
     if tensor.dtype.kind not in "iu":
         raise TypeError(f"one_hot: tensor must hold integer class indices, got {tensor.dtype}")

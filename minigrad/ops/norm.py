@@ -130,7 +130,7 @@ class L2Norm(Function):
 class LpNorm(Function):
     """n = (Σ|x|^p)^(1/p) along axis (kept);  p = ∞: max|x|,  p = −∞: min|x|,  p = 0: #{x ≠ 0}
 
-        dn/dx = sign(x)·(|x|/n)^(p−1)            (p = 1: sign(x))
+        dn/dx = sign(x)·(|x|/n)^(p−1)            (p = 1: sign(x); for p < 1, 0 at x = ±∞)
         p = ±∞: sign(x)·[|x| = n] / #{|x| = n}   (tied entries share it; a NaN counts as hit)
         p = 0:  0                                (n is a step function of x)
 
@@ -185,8 +185,12 @@ class LpNorm(Function):
         norm = const(n)
         if is_grad_enabled():   # second order: n as a function of x, so its dependence is recorded
             norm = LpNorm.apply(x, p, axis)
-        nonzero = Tensor._wrap(x.data != 0, x.device)
-        # (|x|/n)^(p−1) only where x ≠ 0 (so n ≠ 0): elsewhere the base is replaced by 1 before
-        # the power, so that neither the value nor its derivative is 0·∞ there
-        ratio = where(nonzero, x.abs() / where(Tensor._wrap(n != 0, x.device), norm, 1.0), 1.0)
-        return grad * sign * where(nonzero, ratio ** (p - 1), 0.0), None, None
+        # (|x|/n)^(p−1) only where x ≠ 0 (so n ≠ 0) and, for p < 1, |x| < ∞ (where it is 0):
+        # elsewhere |x| is replaced by 1 and n = 0 by 1 before dividing and raising, so that
+        # neither the value nor its derivative is 0·∞ there (a NaN x gives NaN, via sign(x))
+        regular = x.data != 0
+        if p < 1:
+            regular &= ~xp.isinf(x.data)
+        regular = Tensor._wrap(regular, x.device)
+        ratio = where(regular, x.abs(), 1.0) / where(Tensor._wrap(n != 0, x.device), norm, 1.0)
+        return grad * sign * where(regular, ratio ** (p - 1), 0.0), None, None
