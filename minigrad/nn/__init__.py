@@ -30,3 +30,10 @@ __all__ = [
     "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss", "MultiMarginLoss", "KLDivLoss",
     "InfoNCELoss", "functional", "init", "utils",
 ]
+
+# issue 12 (func): the new layers (the lead may fold them into the imports and __all__ above)
+from .activation import Mish, SiLU  # noqa: E402
+from .conv import Conv1d  # noqa: E402
+from .pooling import AdaptiveAvgPool2d  # noqa: E402
+
+__all__ += ["Conv1d", "AdaptiveAvgPool2d", "SiLU", "Mish"]

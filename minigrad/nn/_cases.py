@@ -153,6 +153,68 @@ def _cases():
         C("nn kl_div log_target", lambda x, t: F.kl_div(x, t, "sum", log_target=True),
           [(3, 4), (3, 4)], **nn),
         C("nn info_nce", lambda a, b: F.info_nce(a, b, 0.5), [(4, 3), (4, 3)], **nn),
+    ] + _surface_cases()
+
+
+def _surface_cases():
+    """Issue 12: unbatched inputs, conv groups and string padding, conv1d, pad, ceil_mode,
+    adaptive pooling, normalize with p ≠ 2, cosine_similarity, silu/mish, soft targets."""
+    C = Case
+    nn = dict(family="nn")
+    inf = float("inf")
+    return [
+        C("nn conv2d unbatched (C,H,W)", lambda x, w, b: F.conv2d(x, w, b, padding=1),
+          [(2, 4, 4), (3, 2, 3, 3), (3,)], **nn),
+        C("nn conv2d groups 2 stride (2,1) pad 1", lambda x, w, b: F.conv2d(
+            x, w, b, (2, 1), 1, groups=2), [(2, 4, 5, 4), (6, 2, 3, 2), (6,)], **nn),
+        C("nn conv2d depthwise groups=C", lambda x, w: F.conv2d(x, w, groups=3),
+          [(1, 3, 4, 4), (6, 1, 2, 3)], **nn),
+        C("nn conv2d padding same, even kernel, dilation", lambda x, w: F.conv2d(
+            x, w, padding="same", dilation=(1, 3)), [(1, 2, 4, 5), (2, 2, 2, 2)], **nn),
+        C("nn conv2d padding valid", lambda x, w: F.conv2d(x, w, padding="valid"),
+          [(1, 2, 4, 4), (2, 2, 3, 3)], **nn),
+        C("nn conv1d groups 2 stride 2 pad 2 dilation 2", lambda x, w, b: F.conv1d(
+            x, w, b, 2, 2, 2, groups=2), [(2, 4, 7), (4, 2, 3), (4,)], **nn),
+        C("nn conv1d unbatched (C,L) padding same", lambda x, w: F.conv1d(x, w, padding="same"),
+          [(2, 6), (3, 2, 4)], **nn),
+        C("nn pad constant and cropping", lambda x: F.pad(x, (1, -1, 2, 0), value=0.5),
+          [(2, 3, 4)], **nn),
+        C("nn pad reflect", lambda x: F.pad(x, (2, 1, 1, 2), mode="reflect"),
+          [(1, 2, 3, 4)], **nn),
+        C("nn pad replicate", lambda x: F.pad(x, (3, 1), mode="replicate"), [(2, 3)], **nn),
+        C("nn pad circular", lambda x: F.pad(x, (1, 2, 2, 0), mode="circular"),
+          [(2, 3, 3)], **nn),
+        C("nn max_pool2d ceil_mode pad 1", lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+          [_distinct((1, 2, 6, 5))], **nn),
+        C("nn max_pool2d unbatched dilation 2", lambda x: F.max_pool2d(x, 2, 1, dilation=2),
+          [_distinct((2, 5, 4))], **nn),
+        C("nn avg_pool2d ceil_mode no pad count", lambda x: F.avg_pool2d(
+            x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [(1, 2, 6, 5)], **nn),
+        C("nn avg_pool2d unbatched ceil_mode", lambda x: F.avg_pool2d(x, 2, ceil_mode=True),
+          [(2, 5, 3)], **nn),
+        C("nn adaptive_avg_pool2d global (1,1)", lambda x: F.adaptive_avg_pool2d(x, 1),
+          [(2, 3, 4, 5)], **nn),
+        C("nn adaptive_avg_pool2d overlapping windows", lambda x: F.adaptive_avg_pool2d(
+            x, (3, 2)), [(1, 2, 5, 5)], **nn),
+        C("nn adaptive_avg_pool2d unbatched (2, None)", lambda x: F.adaptive_avg_pool2d(
+            x, (2, None)), [(2, 4, 3)], **nn),
+        C("nn normalize p=1", lambda x: F.normalize(x, 1), [(3, 4)], away_from_zero=True, **nn),
+        C("nn normalize p=3 dim 0", lambda x: F.normalize(x, 3, 0), [(3, 4)], **nn),
+        C("nn normalize p=0.5", lambda x: F.normalize(x, 0.5, 1), [(3, 4)],
+          away_from_zero=True, **nn),
+        C("nn normalize p=inf", lambda x: F.normalize(x, inf, 1), [_distinct((3, 4))], **nn),
+        C("nn normalize p=-inf", lambda x: F.normalize(x, -inf, 1), [_distinct((3, 4))], **nn),
+        C("nn cosine_similarity broadcast", lambda a, b: F.cosine_similarity(a, b, dim=1),
+          [(2, 3, 4), (3, 1)], **nn),
+        C("nn silu", F.silu, [(3, 4)], **nn),
+        C("nn mish", F.mish, [_away_from((3, 4), [], scale=3.0)], **nn),
+        C("nn cross_entropy probability targets weight smoothing", lambda x, t: F.cross_entropy(
+            x, t, _const([0.5, 2.0, 1.0, 1.5], x), label_smoothing=0.2),
+          [(3, 4), _uniform((3, 4), 0.0, 1.0)], **nn),
+        C("nn cross_entropy probability targets (N,C,d) none", lambda x, t: F.cross_entropy(
+            x, t, reduction="none"), [(2, 3, 2), _uniform((2, 3, 2), 0.0, 1.0)], **nn),
+        C("nn cross_entropy (C,) input, 0-d target, smoothing", lambda x, t: F.cross_entropy(
+            x, t, label_smoothing=0.3), [(4,), lambda rng: np.asarray(2, dtype=np.int64)], **nn),
     ]
 
 

@@ -97,3 +97,23 @@ class LogSoftmax(Module):
 
     def forward(self, input):
         return F.log_softmax(input, self.dim)
+
+
+class SiLU(Module):
+    """x·σ(x) (the swish)"""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+
+    def forward(self, input):
+        return F.silu(input)
+
+
+class Mish(Module):
+    """x·tanh(softplus(x))"""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+
+    def forward(self, input):
+        return F.mish(input)

@@ -1,6 +1,7 @@
 """Loss modules, as torch.nn: each stores its options and calls its functional form
-(formulas in minigrad.nn.functional)."""
+(formulas in minigrad.nn.functional, i.e. nn/_loss_functions.py)."""
 from . import functional as F
+from ._loss_functions import _check_reduction
 from .module import Module
 
 
@@ -8,7 +9,7 @@ class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
         if reduction != "batchmean":
-            F._check_reduction(reduction, type(self).__name__)
+            _check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
     def extra_repr(self):

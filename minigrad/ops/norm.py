@@ -2,16 +2,22 @@
 
     batch / layer norm:  y = (x − μ) / √(σ² + eps)        μ, σ² the mean and the *biased*
                                                            variance over the normalised axes
-    L2 normalise:        y = x / max(‖x‖₂, eps)            along one axis (torch's normalize)
+    Lp normalise:        y = x / max(‖x‖_p, eps)           along one axis (torch's normalize)
+
+The norms themselves are Functions (L2Norm, LpNorm): torch's subgradients where ‖·‖ has a kink
+(a zero vector, a zero entry for p ≤ 1, tied entries for p = ∞), and scaled so that no power
+of |x| overflows.
 
 Written with Tensor ops rather than a fused kernel: the backward of the standardisation
 (dx = (g − mean(g) − x̂·mean(g·x̂)) / σ) then needs no code of its own and stays differentiable.
 """
 import numpy as np
 
+import math
+
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .elementwise import maximum, where
+from .elementwise import where
 
 
 def standardize(x, axes, eps):
@@ -48,7 +54,39 @@ def _ignore_overflow():
 
 def l2_normalize(x, axis, eps):
     """x / max(‖x‖₂ along axis, eps)  (the max is torch's clamp_min(eps) on the norm)"""
-    return x / maximum(L2Norm.apply(x, axis), eps)
+    return x / clamp_min(L2Norm.apply(x, axis), eps)
+
+
+def lp_normalize(x, p, axis, eps):
+    """x / max(‖x‖_p along axis, eps)"""
+    return x / clamp_min(lp_norm(x, p, axis), eps)
+
+
+def clamp_min(n, eps):
+    return ClampMin.apply(n, float(eps))
+
+
+class ClampMin(Function):
+    """y = max(n, eps)      dy/dn = [n ≥ eps]
+
+    torch's clamp_min: the whole gradient at the tie n = eps (maximum would split it ½/½), and
+    selected rather than multiplied by the mask, so an infinite gradient arriving where n < eps
+    gives 0, not inf·0 = NaN (x/max(‖x‖, eps) with x holding inf sends one). NaN stays NaN.
+    """
+
+    @staticmethod
+    def forward(ctx, n, eps):
+        ctx.keep = ~(n.data < eps)
+        return n.backend.xp.where(ctx.keep, n.data, eps).astype(n.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return where(Tensor._wrap(ctx.keep, grad.device), grad, 0.0), None
+
+
+def lp_norm(x, p, axis):
+    """‖x‖_p along axis (kept): L2Norm for p = 2, else LpNorm."""
+    return L2Norm.apply(x, axis) if p == 2 else LpNorm.apply(x, float(p), axis)
 
 
 class L2Norm(Function):
@@ -87,3 +125,72 @@ class L2Norm(Function):
         if is_grad_enabled():  # second order: build n from x again so its dependence is recorded
             safe = where(Tensor._wrap(n != 0, x.device), L2Norm.apply(x, ctx.axis), safe)
         return grad * x / safe * nonzero, None
+
+
+class LpNorm(Function):
+    """n = (Σ|x|^p)^(1/p) along axis (kept);  p = ∞: max|x|,  p = −∞: min|x|,  p = 0: #{x ≠ 0}
+
+        dn/dx = sign(x)·(|x|/n)^(p−1)            (p = 1: sign(x); for p < 1, 0 at x = ±∞)
+        p = ±∞: sign(x)·[|x| = n] / #{|x| = n}   (tied entries share it; a NaN counts as hit)
+        p = 0:  0                                (n is a step function of x)
+
+    with torch's subgradients: 0 at an entry x = 0 (where, for p < 1, (|x|/n)^(p−1) is ∞) and
+    0 everywhere when n = 0. Computed as s·(Σ(|x|/s)^p)^(1/p) with s = max|x|, so |x|^p does
+    not overflow (torch's does, for |x|^p > 1e308: a deliberate difference, as L2Norm's).
+    """
+
+    saves_output = True   # backward reads the output kept on ctx
+
+    @staticmethod
+    def forward(ctx, x, p, axis):
+        ctx.p, ctx.axis = p, axis
+        xp = x.backend.xp
+        size = x.data.ndim and x.data.shape[axis]
+        a = xp.abs(x.data)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if math.isinf(p):
+                norm = a.max(axis=axis, keepdims=True) if p > 0 else a.min(axis=axis,
+                                                                         keepdims=True)
+            elif p == 0:
+                norm = (a != 0).sum(axis=axis, keepdims=True).astype(x.dtype)
+            elif p == 1:
+                norm = a.sum(axis=axis, keepdims=True)
+            else:
+                s = a.max(axis=axis, keepdims=True) if size else xp.ones_like(
+                    a.sum(axis=axis, keepdims=True))
+                s = xp.where(xp.isfinite(s) & (s > 0), s, 1).astype(x.dtype)
+                norm = s * ((a / s) ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x)
+        ctx.norm = norm
+        return norm
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        p, axis, n = ctx.p, ctx.axis, ctx.norm
+        xp = x.backend.xp
+
+        def const(array):
+            return Tensor._wrap(xp.asarray(array).astype(x.dtype), x.device)
+
+        if p == 0:   # zero, not grad·0: that would be NaN where the upstream gradient is ±inf
+            return const(xp.zeros_like(x.data)), None, None
+        sign = const(xp.sign(x.data))
+        if p == 1:
+            return grad * sign, None, None
+        if math.isinf(p):
+            a = xp.abs(x.data)
+            hit = (a == n) | xp.isnan(a)
+            return grad * sign * const(hit / hit.sum(axis=axis, keepdims=True)), None, None
+        norm = const(n)
+        if is_grad_enabled():   # second order: n as a function of x, so its dependence is recorded
+            norm = LpNorm.apply(x, p, axis)
+        # (|x|/n)^(p−1) only where x ≠ 0 (so n ≠ 0) and, for p < 1, |x| < ∞ (where it is 0):
+        # elsewhere |x| is replaced by 1 and n = 0 by 1 before dividing and raising, so that
+        # neither the value nor its derivative is 0·∞ there (a NaN x gives NaN, via sign(x))
+        regular = x.data != 0
+        if p < 1:
+            regular &= ~xp.isinf(x.data)
+        regular = Tensor._wrap(regular, x.device)
+        ratio = where(regular, x.abs(), 1.0) / where(Tensor._wrap(n != 0, x.device), norm, 1.0)
+        return grad * sign * where(regular, ratio ** (p - 1), 0.0), None, None
