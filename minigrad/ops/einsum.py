@@ -140,9 +140,7 @@ def _parse(equation, shapes):
     subscripts = [t.replace("...", broadcast[len(broadcast) - k:] if k else "")
                   for t, k in zip(terms, ellipsis_dims)]
     if arrow:
-        output = out.replace("...", broadcast)
-        if "..." not in out and any("..." in t for t in terms):
-            output = out                     # the broadcast axes are summed over
+        output = out.replace("...", broadcast)   # without "...", those axes are summed over
     else:
         letters = lhs.replace("...", "").replace(",", "")
         output = broadcast + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))

@@ -13,6 +13,8 @@ An integer tensor is returned unchanged by floor/ceil/round/trunc (a copy), as t
 """
 import numbers
 
+import numpy as np
+
 from ..autograd import Function
 from ..backend import array_module as _xp
 from ..tensor import Tensor
@@ -83,4 +85,5 @@ def frac(x):
     if not isinstance(x, Tensor) or x.dtype.kind != "f":
         raise TypeError(f"frac needs a floating-point Tensor, got "
                         f"{getattr(x, 'dtype', type(x).__name__)}")
-    return x - trunc(x)
+    with np.errstate(invalid="ignore"):   # frac(±inf) = inf − inf = NaN, as torch
+        return x - trunc(x)

@@ -50,13 +50,14 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim, everything):
+        ctx.save_for_backward(x)
         ctx.args = (axes, correction, keepdim, everything)
         ctx.y = x.backend.xp.sqrt(_variance(x.data, axes, correction, keepdim))
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
-        x = ctx.inputs[0]
+        (x,) = ctx.saved_tensors
         if is_grad_enabled():   # second order: std as a function of x again
             s = Std.apply(x, *ctx.args)
         else:
@@ -81,11 +82,12 @@ def _var_grad(x, grad, axes, correction, keepdim, everything):
         grad = reshape(grad, tuple(1 if i in axes else s for i, s in enumerate(x.shape)))
     if everything and n - correction <= 0:
         xp = x.backend.xp
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):   # (NaN and inf are the values meant here)
             flat = xp.where(x.data == x.data.mean(), xp.nan, xp.inf).astype(x.dtype)
-        return grad * Tensor._wrap(flat, x.device)
+            return grad * Tensor._wrap(flat, x.device)
     factor = 2.0 / (n - correction) if n != correction else math.inf
-    return factor * grad * (x - mean(x, axes, True))
+    with np.errstate(invalid="ignore"):   # inf·0 = NaN where x = x̄, as torch
+        return factor * grad * (x - mean(x, axes, True))
 
 
 def _arguments(x, dim, unbiased, correction, what):

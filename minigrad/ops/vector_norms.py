@@ -39,6 +39,7 @@ class PNorm(Function):
 
     @staticmethod
     def forward(ctx, x, axes, p):
+        ctx.save_for_backward(x)
         ctx.axes, ctx.p = axes, p
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             ctx.y = (x.backend.xp.abs(x.data) ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
@@ -46,7 +47,7 @@ class PNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, p = ctx.inputs[0], ctx.p
+        (x,), p = ctx.saved_tensors, ctx.p
         n = PNorm.apply(x, ctx.axes, p) if is_grad_enabled() else Tensor._wrap(ctx.y, x.device)
         magnitude = x.abs()
         if p < 1:   # |x|^(p−1) is infinite at x = 0, where torch takes 0
