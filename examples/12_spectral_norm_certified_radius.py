@@ -70,7 +70,7 @@ def margin(logits, labels):
     """top-class logit minus the best other logit, per row (positive while the label wins)."""
     onehot = np.eye(CLASSES)[labels].astype(bool)
     mask = mg.tensor(np.where(onehot, -np.inf, 0.0))
-    return logits[np.arange(len(labels)), labels] - (logits + mask).max(axis=1)
+    return logits[np.arange(len(labels)), labels] - (logits + mask).amax(axis=1)
 
 
 def attack(model, X, pred, radius, rng, n_random, pgd_steps):

@@ -48,6 +48,17 @@ from .ops import (chunk, flip, gather, hstack, index_select, masked_fill, movedi
                   swapdims, t, take_along_dim, tile, tril, triu, unbind, unflatten, vstack)
 concat = concatenate
 moveaxis = movedim
+# issue 12 (math): torch's math, comparison, reduction, selection and product functions
+from . import linalg, return_types  # noqa: F401,E402
+from .ops import (acos, all, allclose, any, argmax, argmin, argsort, asin, atan,  # noqa: E402,F401
+                  atan2, bmm, ceil, cos, cosh, cumprod, cumsum, dot, einsum, eq, equal, erf,
+                  floor, frac, ge, gt, isclose, isfinite, isinf, isnan, kthvalue, le, log1p,
+                  log2, log10, logical_and, logical_not, logical_or, logical_xor, lt, max,
+                  median, min, mm, mode, mv, ne, neg, outer, pow, prod, reciprocal, round,
+                  rsqrt, sign, sin, sinh, sort, square, std, std_mean, tan, topk, trunc, var,
+                  var_mean)
+from .ops.vector_norms import norm  # noqa: E402  (ops.norm is the normalisation module)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 # issue 12 (device): dtypes and devices as torch spells them. `float`, `int` and `bool` below
 # are dtypes (torch.float is float32): from here on they shadow Python's builtins in this file,
 # so nothing after this block may use the builtins.

@@ -134,8 +134,8 @@ def _op_cases():
         C("mean axis=0", lambda a: a.mean(axis=0), [(3, 4)]),
         C("mean all", lambda a: a.mean(), [(2, 3, 2)]),
         C("max all", lambda a: a.max(), [_distinct((3, 4))]),
-        C("max axis=1 keepdims", lambda a: a.max(axis=1, keepdims=True), [_distinct((3, 4))]),
-        C("min axis=0", lambda a: a.min(axis=0), [_distinct((3, 4))]),
+        C("max axis=1 keepdims", lambda a: a.max(dim=1, keepdim=True).values, [_distinct((3, 4))]),
+        C("min axis=0", lambda a: a.amin(axis=0), [_distinct((3, 4))]),
         C("reshape", lambda a: a.reshape(6, 2) * 1.5, [(3, 4)]),
         C("reshape -1", lambda a: a.reshape(-1), [(2, 3)]),
         C("transpose(0,1)", lambda a: a.transpose(0, 1), [(3, 4)]),
@@ -243,6 +243,103 @@ def _shape_cases():
 
 
 register(*_shape_cases())
+def _uniform(lo, hi, shape):
+    return lambda rng: rng.uniform(lo, hi, shape)
+
+
+def _off_integers(shape):
+    """Values at least 0.1 from every integer (floor, frac, ... jump at the integers)."""
+    return lambda rng: rng.integers(-3, 3, shape) + rng.uniform(0.1, 0.9, shape)
+
+
+def _with_zeros(values):
+    return lambda rng: np.asarray(values, np.float64) * rng.uniform(0.5, 1.5, np.shape(values))
+
+
+def _math_cases():
+    """Issue 12: torch's math functions, selections, scans, spreads, norms and products."""
+    import minigrad as mg
+    C = Case
+    d34 = [_distinct((3, 4))]
+    return [
+        C("sin", lambda a: a.sin(), [(3, 2)]),
+        C("cos", lambda a: mg.cos(a), [(3, 2)]),
+        C("tan", lambda a: a.tan(), [_uniform(-1.2, 1.2, (3, 2))]),
+        C("asin", lambda a: a.asin(), [_uniform(-0.9, 0.9, (3, 2))]),
+        C("acos", lambda a: mg.acos(a), [_uniform(-0.9, 0.9, (3, 2))]),
+        C("atan", lambda a: a.atan(), [(3, 2)]),
+        C("sinh", lambda a: a.sinh(), [(3, 2)]),
+        C("cosh", lambda a: mg.cosh(a), [(3, 2)]),
+        C("atan2 (3,2),(2,)", lambda a, b: mg.atan2(a, b), [(3, 2), (2,)], away_from_zero=True),
+        C("log1p", lambda a: a.log1p(), [(3, 2)], positive=True),
+        C("log2", lambda a: a.log2(), [(3, 2)], positive=True),
+        C("log10", lambda a: mg.log10(a), [(3, 2)], positive=True),
+        C("rsqrt", lambda a: a.rsqrt(), [(3, 2)], positive=True),
+        C("reciprocal", lambda a: a.reciprocal(), [(3, 2)], away_from_zero=True),
+        C("square", lambda a: a.square(), [(3, 2)]),
+        C("x.pow(3)", lambda a: a.pow(3), [(4,)]),
+        C("mg.pow(2, x)", lambda a: mg.pow(2.0, a), [(4,)]),
+        C("x.pow(t)", lambda a, b: a.pow(b), [(3,), (3,)], positive=True),
+        C("neg", lambda a: mg.neg(a), [(3,)]),
+        C("erf", lambda a: a.erf(), [(3, 2)]),
+        C("floor ceil round trunc sign (zero gradient)",
+          lambda a: a.floor() + a.ceil() * a + a.round() + mg.trunc(a) + a.sign() * a,
+          [_off_integers((3, 2))]),
+        C("round decimals=1", lambda a: a.round(decimals=1) * a, [_uniform(0.01, 0.04, (4,))]),
+        C("frac", lambda a: a.frac(), [_off_integers((3, 2))]),
+        C("clamp tensor bounds", lambda x, lo, hi: x.clamp(min=lo, max=hi),
+          [_distinct((3, 4)), _uniform(0.1, 0.2, (4,)), _uniform(2.0, 2.1, (3, 1))]),
+        C("clamp tensor min", lambda x, lo: mg.clamp(x, min=lo), [_distinct((3, 4)), (3, 4)]),
+        C("max(dim).values", lambda a: a.max(1).values, d34),
+        C("min(dim=0, keepdim).values", lambda a: mg.min(a, dim=0, keepdim=True).values, d34),
+        C("max(other)", lambda a, b: a.max(b), [_distinct((3, 2)), (2,)]),
+        C("sort values", lambda a: a.sort(1).values * mg.arange(4.0).double(), d34),
+        C("sort descending dim 0", lambda a: mg.sort(a, 0, descending=True)[0], d34),
+        C("topk values", lambda a: a.topk(2).values, d34),
+        C("topk smallest dim 0", lambda a: a.topk(2, dim=0, largest=False).values, d34),
+        C("kthvalue", lambda a: a.kthvalue(2, 1).values, d34),
+        C("median(dim)", lambda a: a.median(1).values, d34),
+        C("median()", lambda a: a.median(), d34),
+        C("mode(dim)", lambda a: a.mode(0).values, d34),
+        C("prod dim", lambda a: a.prod(1), [(3, 4)]),
+        C("prod all", lambda a: a.prod(), [(2, 3)]),
+        C("prod one zero", lambda a: a.prod(0, keepdim=True),
+          [_with_zeros([[1.0, 0.0], [0.0, 2.0], [3.0, 1.5]])]),
+        C("prod two zeros", lambda a: mg.prod(a, 1), [_with_zeros([[0.0, 2.0, 0.0, 1.0]])]),
+        C("cumsum", lambda a: a.cumsum(1), [(3, 4)]),
+        C("cumprod", lambda a: a.cumprod(0), [(4, 3)]),
+        C("cumprod zeros", lambda a: a.cumprod(1),
+          [_with_zeros([[1.0, 0.0, 2.0, 0.0, 1.5], [0.0, 1.0, 2.0, 3.0, 1.0]])]),
+        C("var dim=1", lambda a: a.var(1), [(3, 4)]),
+        C("var correction=0 keepdim", lambda a: a.var(0, keepdim=True, correction=0), [(3, 4)]),
+        C("std all", lambda a: a.std(), [(3, 4)]),
+        C("std dim=(0,2) unbiased=False", lambda a: mg.std(a, (0, 2), False), [(2, 3, 4)]),
+        C("std_mean", lambda a: mg.std_mean(a, 1)[0] + mg.var_mean(a, 1)[1], [(3, 4)]),
+        C("norm fro", lambda a: a.norm(), [(3, 4)]),
+        C("norm p=2 dim=1", lambda a: mg.norm(a, 2, 1), [(3, 4)]),
+        C("norm p=1 keepdim", lambda a: a.norm(1, 0, True), [(3, 4)], away_from_zero=True),
+        C("norm p=3", lambda a: a.norm(3, 1), [(3, 4)], away_from_zero=True),
+        C("norm p=inf", lambda a: a.norm(float("inf"), 1), d34),
+        C("linalg.matrix_norm 1", lambda a: mg.linalg.matrix_norm(a, 1), d34),
+        C("mm", lambda a, b: a.mm(b), [(3, 4), (4, 2)]),
+        C("bmm", lambda a, b: mg.bmm(a, b), [(2, 3, 4), (2, 4, 2)]),
+        C("mv", lambda a, b: a.mv(b), [(3, 4), (4,)]),
+        C("dot", lambda a, b: a.dot(b), [(4,), (4,)]),
+        C("outer", lambda a, b: mg.outer(a, b), [(3,), (4,)]),
+        C("einsum ij,jk->ik", lambda a, b: mg.einsum("ij,jk->ik", a, b), [(3, 4), (4, 2)]),
+        C("einsum bij,bjk", lambda a, b: mg.einsum("bij,bjk", a, b), [(2, 3, 4), (2, 4, 2)]),
+        C("einsum ii-> (trace)", lambda a: mg.einsum("ii->", a), [(3, 3)]),
+        C("einsum ii->i (diagonal)", lambda a: mg.einsum("ii->i", a) ** 2, [(3, 3)]),
+        C("einsum ij-> (sum)", lambda a: mg.einsum("ij->", a * a), [(3, 2)]),
+        C("einsum ...ij->...ji", lambda a: mg.einsum("...ij->...ji", a), [(2, 3, 4)]),
+        C("einsum bn,anm,bm->ba", lambda x, w, y: mg.einsum("bn,anm,bm->ba", x, w, y),
+          [(2, 3), (4, 3, 5), (2, 5)]),
+        C("einsum i,i,i (one tensor twice)", lambda a, b: mg.einsum("i,i,i", a, a, b),
+          [(4,), (4,)]),
+    ]
+
+
+register(*_math_cases())
 
 
 def run_case(case, device="cpu", fast_mode=False, second_order=None):

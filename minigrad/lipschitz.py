@@ -60,8 +60,8 @@ def certified_radius(logits, K):
     xp = logits.backend.xp
     first = xp.argmax(data, axis=-1)
     is_top = xp.arange(data.shape[-1]) == first[..., None]
-    top = logits.max(axis=-1)
-    runner_up = where(Tensor._wrap(is_top, logits.device), -math.inf, logits).max(axis=-1)
+    top = logits.amax(axis=-1)
+    runner_up = where(Tensor._wrap(is_top, logits.device), -math.inf, logits).amax(axis=-1)
     return (top - runner_up) * scale
 
 

@@ -410,6 +410,21 @@ class Tensor:
     def __or__(self, other):
         return Tensor._wrap(self.data | _as_operand(other, self).data, self._device)
 
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+    def isnan(self): return ops.isnan(self)
+    def isinf(self): return ops.isinf(self)
+    def isfinite(self): return ops.isfinite(self)
+    def logical_and(self, other): return ops.logical_and(self, other)
+    def logical_or(self, other): return ops.logical_or(self, other)
+    def logical_xor(self, other): return ops.logical_xor(self, other)
+    def logical_not(self): return ops.logical_not(self)
+    def any(self, dim=None, keepdim=False): return ops.any(self, dim, keepdim)
+    def all(self, dim=None, keepdim=False): return ops.all(self, dim, keepdim)
+    def isclose(self, other, *args, **kwargs): return ops.isclose(self, other, *args, **kwargs)
+    def allclose(self, other, *args, **kwargs): return ops.allclose(self, other, *args, **kwargs)
+    def equal(self, other): return ops.equal(self, other)
+
     # ---- indexing (ops/shape.py; along an axis ops/index.py; masks ops/mask.py; where) ----
     def __getitem__(self, index):
         return ops.getitem(self, index)
@@ -476,6 +491,32 @@ class Tensor:
     def minimum(self, b):
         return ops.minimum(self, b)
 
+    # torch's math methods, one line each (ops/elementwise.py, trig.py, rounding.py, special.py)
+    def sin(self): return ops.sin(self)
+    def cos(self): return ops.cos(self)
+    def tan(self): return ops.tan(self)
+    def asin(self): return ops.asin(self)
+    def acos(self): return ops.acos(self)
+    def atan(self): return ops.atan(self)
+    def sinh(self): return ops.sinh(self)
+    def cosh(self): return ops.cosh(self)
+    def atan2(self, other): return ops.atan2(self, other)
+    def log1p(self): return ops.log1p(self)
+    def log2(self): return ops.log2(self)
+    def log10(self): return ops.log10(self)
+    def rsqrt(self): return ops.rsqrt(self)
+    def reciprocal(self): return ops.reciprocal(self)
+    def square(self): return ops.square(self)
+    def pow(self, exponent): return ops.pow(self, exponent)
+    def neg(self): return ops.neg(self)
+    def erf(self): return ops.erf(self)
+    def sign(self): return ops.sign(self)
+    def floor(self): return ops.floor(self)
+    def ceil(self): return ops.ceil(self)
+    def round(self, *, decimals=0): return ops.round(self, decimals=decimals)
+    def trunc(self): return ops.trunc(self)
+    def frac(self): return ops.frac(self)
+
     # ---- reductions (ops/reduce.py); torch's dim= and keepdim= are accepted too -------------
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
         return ops.sum(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
@@ -483,15 +524,32 @@ class Tensor:
     def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
         return ops.mean(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
-        """Largest value over ``axis`` (values only; use argmax for the indices)."""
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        """max(): the value; max(dim): torch's (values, indices); max(other): the maximum."""
+        return ops.max(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
+        return ops.min(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
+
+    def amax(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
         return ops.amax(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
 
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
+    def amin(self, dim=None, keepdim=False, *, axis=None, keepdims=False):
         return ops.amin(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
 
-    amax = max
-    amin = min
+    # ops/select.py (named tuples (values, indices)), ops/scan.py, the rest of ops/reduce.py
+    def sort(self, *args, **kwargs): return ops.sort(self, *args, **kwargs)
+    def argsort(self, *args, **kwargs): return ops.argsort(self, *args, **kwargs)
+    def topk(self, *args, **kwargs): return ops.topk(self, *args, **kwargs)
+    def kthvalue(self, k, dim=-1, keepdim=False): return ops.kthvalue(self, k, dim, keepdim)
+    def median(self, dim=None, keepdim=False): return ops.median(self, dim, keepdim)
+    def mode(self, dim=-1, keepdim=False): return ops.mode(self, dim, keepdim)
+    def prod(self, dim=None, keepdim=False): return ops.prod(self, dim, keepdim)
+    def cumsum(self, dim): return ops.cumsum(self, dim)
+    def cumprod(self, dim): return ops.cumprod(self, dim)
+    def var(self, *args, **kwargs): return ops.var(self, *args, **kwargs)
+    def std(self, *args, **kwargs): return ops.std(self, *args, **kwargs)
+    def norm(self, *args, **kwargs): return ops.vector_norms.norm(self, *args, **kwargs)
 
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=False):
         return ops.argmax(self, _axis_kw(axis, dim), _keep_kw(keepdims, keepdim))
@@ -611,6 +669,14 @@ class Tensor:
     # ---- random sampling (creation.py; not differentiable) ---------------------------------
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return creation.multinomial(self, num_samples, replacement, generator=generator)
+    def mm(self, mat2): return ops.mm(self, mat2)
+    def bmm(self, mat2): return ops.bmm(self, mat2)
+    def mv(self, vec): return ops.mv(self, vec)
+    def dot(self, other): return ops.dot(self, other)
+    def outer(self, vec2): return ops.outer(self, vec2)
+
+    def __format__(self, spec):   # torch's: f"{loss:.4f}" formats a 0-d tensor's value
+        return format(self.item(), spec) if self.ndim == 0 else object.__format__(self, spec)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def test_no_perturbation_inside_the_radius_changes_the_prediction():
     for _ in range(100):
         xt = mg.tensor(x + delta, requires_grad=True)
         z = f(xt)
-        runner = mg.where(mg.tensor(~other), -math.inf, z).max(axis=1)
+        runner = mg.where(mg.tensor(~other), -math.inf, z).amax(axis=1)
         margin = z[np.arange(20), pred] - runner
         margin.sum().backward()
         g = xt.grad.numpy()

@@ -8,6 +8,7 @@ Where a fused kernel computes the backward in one pass (relu, sigmoid, tanh), it
 no graph of the backward is being recorded; with ``create_graph=True`` the readable Tensor
 formula beside it runs instead, so second derivatives stay exact. A test checks the two agree.
 """
+import math
 import numbers
 
 import numpy as np
@@ -324,6 +325,67 @@ class Tanh(Function):
         return grad * (1 - y * y)
 
 
+class Log1p(Function):
+    """y = log(1 + x) (exact for small |x|, where 1 + x loses x's digits)      dy/dx = 1/(1 + x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.backend.xp.log1p(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (x + 1.0)
+
+
+class LogBase(Function):
+    """y = log_b x (b = 2 or 10, numpy's exact log2/log10)      dy/dx = 1/(x·ln b)"""
+
+    @staticmethod
+    def forward(ctx, x, base):
+        ctx.save_for_backward(x)
+        ctx.base = base
+        return (x.backend.xp.log2 if base == 2 else x.backend.xp.log10)(x.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad / (x * math.log(ctx.base)), None
+
+
+class Reciprocal(Function):
+    """y = 1/x      dy/dx = −1/x² = −y²"""
+
+    saves_output = True   # backward reads the output kept on ctx
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = 1 / x.data
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = _saved_or_recomputed(ctx, "y", lambda: reciprocal(ctx.inputs[0]))
+        return -grad * (y * y)
+
+
+class Rsqrt(Function):
+    """y = 1/√x      dy/dx = −½·x^(−3/2) = −½·y³"""
+
+    saves_output = True   # backward reads the output kept on ctx
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.y = 1 / x.backend.xp.sqrt(x.data)
+        return ctx.y
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = _saved_or_recomputed(ctx, "y", lambda: rsqrt(ctx.inputs[0]))
+        return grad * (-0.5 * y * y * y)
+
+
 class Clip(Function):
     """y = min(max(x, lo), hi)      dy/dx = [lo ≤ x ≤ hi]   (1 on the boundary, as torch)"""
 
@@ -346,6 +408,47 @@ class Clip(Function):
 
 
 # ---- binary selections -----------------------------------------------------------------------
+
+class ClampTensor(Function):
+    """y = min(max(x, lo), hi) with tensor bounds (either may be None), broadcast together
+
+        dy/dx  = [lo ≤ x ≤ hi]
+        dy/dlo = [x < lo]·[lo < hi]      (no hi: [x < lo])
+        dy/dhi = [x > hi] or [hi < lo]   (no lo: [x > hi])
+
+    torch's rules, ties included: on a bound x keeps the gradient; where lo > hi the result is
+    hi and hi gets it. A NaN anywhere gives NaN and no gradient to anyone.
+    """
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xp = x.backend.xp
+        ctx.save_for_backward(x, lo, hi)
+        y = x.data if lo is None else xp.maximum(x.data, lo.data)
+        return y if hi is None else xp.minimum(y, hi.data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, lo, hi = ctx.saved_tensors
+        above_lo = True if lo is None else x.data >= lo.data
+        below_hi = True if hi is None else x.data <= hi.data
+        grads = [None, None, None]
+        if ctx.needs_input_grad[0]:
+            grads[0] = sum_to_shape(grad * _mask(above_lo & below_hi, grad), x.shape)
+        if lo is not None and ctx.needs_input_grad[1]:
+            to_lo = (x.data < lo.data) & (True if hi is None else lo.data < hi.data)
+            grads[1] = sum_to_shape(grad * _mask(to_lo, grad), lo.shape)
+        if hi is not None and ctx.needs_input_grad[2]:
+            to_hi = (x.data > hi.data) | (False if lo is None else hi.data < lo.data)
+            grads[2] = sum_to_shape(grad * _mask(to_hi, grad), hi.shape)
+        return tuple(grads)
+
+
+def _mask(condition, like):
+    """A 0/1 constant of ``like``'s dtype, broadcast to its shape."""
+    xp = like.backend.xp
+    return _const(xp.broadcast_to(xp.asarray(condition), like.shape).astype(like.dtype), like)
+
 
 class Maximum(Function):
     """z = max(a, b)      dz/da = [a > b] + ½[a = b],  dz/db = [b > a] + ½[a = b]"""
@@ -449,10 +552,21 @@ def tanh(x):
 
 
 def clip(x, min=None, max=None):  # noqa: A002
-    """Limits x to [min, max] (either may be None), as torch.clamp."""
+    """Limits x to [min, max] (either may be None), as torch.clamp. The bounds are numbers, or
+    tensors (broadcast with x; see ClampTensor for where the gradient goes)."""
     _float(x, "clip")
     if min is None and max is None:
         raise ValueError("clip needs at least one of min and max")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = None if min is None else _binary(x, min, "clamp", broadcast=False)[1]
+        hi = None if max is None else _binary(x, max, "clamp", broadcast=False)[1]
+        shapes = [t.shape for t in (x, lo, hi) if t is not None]
+        try:
+            np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise ValueError(f"clamp: x and the bounds have shapes {shapes}, which do not "
+                             "broadcast together") from None
+        return ClampTensor.apply(x, lo, hi)
     for name, v in (("min", min), ("max", max)):
         if v is not None and not isinstance(v, numbers.Real):
             raise TypeError(f"clip: {name} must be a number, got {type(v).__name__}")
@@ -482,3 +596,46 @@ def where(condition, a, b):
     full = np.broadcast_shapes(condition.shape, a.shape, b.shape)
     cond = Tensor._wrap(condition.backend.xp.broadcast_to(condition.data, full), a.device)
     return Where.apply(cond, broadcast_to(a, full), broadcast_to(b, full))
+
+
+def log1p(x):
+    return Log1p.apply(_float(x, "log1p"))
+
+
+def log2(x):
+    return LogBase.apply(_float(x, "log2"), 2)
+
+
+def log10(x):
+    return LogBase.apply(_float(x, "log10"), 10)
+
+
+def reciprocal(x):
+    return Reciprocal.apply(_float(x, "reciprocal"))
+
+
+def rsqrt(x):
+    return Rsqrt.apply(_float(x, "rsqrt"))
+
+
+def square(x):
+    """x² (x.pow(2), as torch.square)"""
+    return pow(x, 2)
+
+
+def neg(x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"neg expects a Tensor, got {type(x).__name__}")
+    return Neg.apply(x)
+
+
+def pow(x, exponent):  # noqa: A001  (torch's name)
+    """xᵉ, as torch.pow: x or the exponent may be a number (not both); a number exponent is
+    PowScalar, a tensor one Pow (with torch's conventions at a zero base)."""
+    if not isinstance(x, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError(f"pow needs a Tensor base or exponent, got {type(x).__name__} and "
+                        f"{type(exponent).__name__}")
+    if isinstance(x, Tensor) and isinstance(exponent, numbers.Number) \
+            and not isinstance(exponent, bool):
+        return PowScalar.apply(x, float(exponent))
+    return Pow.apply(*_binary(x, exponent, "pow"))

@@ -91,3 +91,49 @@ def matmul_bt(a, b):
         raise ValueError(f"matmul_bt needs 2-D operands with equal last dimensions, got shapes "
                          f"{a.shape} and {b.shape}")
     return MatMulBT.apply(a, b)
+
+
+# ---- torch's products of fixed ranks: matmul with the shapes checked --------------------------
+
+def _ranks(what, a, b, ranks):
+    from ..tensor import Tensor
+    for name, t, r in zip(("input", "other"), (a, b), ranks):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what} expects Tensors, got {type(t).__name__} for {name}")
+        if t.ndim != r:
+            raise ValueError(f"{what} needs a {r}-D {name}, got shape {t.shape}")
+
+
+def mm(input, mat2):  # noqa: A002  (torch's names)
+    """The product of two matrices (n, k) @ (k, m), torch.mm: 2-D only, no broadcasting."""
+    _ranks("mm", input, mat2, (2, 2))
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):  # noqa: A002
+    """A batch of products (b, n, k) @ (b, k, m), torch.bmm: 3-D, equal batch sizes."""
+    _ranks("bmm", input, mat2, (3, 3))
+    if input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"bmm: batch sizes differ, shapes {input.shape} and {mat2.shape}")
+    return matmul(input, mat2)
+
+
+def mv(input, vec):  # noqa: A002
+    """A matrix times a vector (n, k) @ (k,), torch.mv."""
+    _ranks("mv", input, vec, (2, 1))
+    return matmul(input, vec)
+
+
+def dot(input, other):  # noqa: A002
+    """Σᵢ aᵢbᵢ of two vectors of one length, torch.dot (a 0-d result)."""
+    _ranks("dot", input, other, (1, 1))
+    if input.shape != other.shape:
+        raise ValueError(f"dot: vectors of lengths {input.shape[0]} and {other.shape[0]}")
+    return matmul(input, other)
+
+
+def outer(input, vec2):  # noqa: A002
+    """aᵢbⱼ: the (n, m) outer product of two vectors, torch.outer      d/da: G ↦ G b,
+    d/db: G ↦ Gᵀa (the product's gradients, through broadcasting)."""
+    _ranks("outer", input, vec2, (1, 1))
+    return reshape(input, (-1, 1)) * reshape(vec2, (1, -1))

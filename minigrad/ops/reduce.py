@@ -17,8 +17,9 @@ _ALL_AXES = [tuple(range(n)) for n in range(33)]
 
 
 def normalize_axes(axis, ndim):
-    """None -> all axes; an int or a tuple -> a sorted tuple of non-negative axes."""
-    if axis is None:
+    """None or () -> all axes (torch's dim=(), not numpy's axis=()); an int or a tuple -> a
+    sorted tuple of non-negative axes."""
+    if axis is None or (isinstance(axis, (tuple, list)) and len(axis) == 0):
         return _ALL_AXES[ndim]
     if isinstance(axis, numbers.Integral):
         axes = (axis,)
@@ -91,16 +92,21 @@ class Amax(Function):
         return broadcast_to(reshape(grad, ctx.kept), weights.shape) * weights, None, None, None
 
 
+def _nonempty_axes(x, axis, what):
+    """The axes of max/min, none of them empty (an empty slice has no max; as torch, other
+    axes may be empty: the result is then empty too)."""
+    axes = normalize_axes(axis, x.ndim)
+    if x.data.size == 0 and (not axes or any(x.shape[a] == 0 for a in axes)):
+        raise ValueError(f"{what} of an empty tensor (shape {x.shape}, reduced over {axes})")
+    return axes
+
+
 def amax(x, axis=None, keepdims=False):
-    if x.data.size == 0:
-        raise ValueError("max of an empty tensor")
-    return Amax.apply(x, normalize_axes(axis, x.ndim), bool(keepdims), False)
+    return Amax.apply(x, _nonempty_axes(x, axis, "max"), bool(keepdims), False)
 
 
 def amin(x, axis=None, keepdims=False):
-    if x.data.size == 0:
-        raise ValueError("min of an empty tensor")
-    return Amax.apply(x, normalize_axes(axis, x.ndim), bool(keepdims), True)
+    return Amax.apply(x, _nonempty_axes(x, axis, "min"), bool(keepdims), True)
 
 
 # ---- the softmax family: row kernels along one axis -------------------------------------------
@@ -226,3 +232,69 @@ def argmin(x, axis=None, keepdims=False):
     """Index of the smallest value over ``axis`` (an int; None: of the flattened tensor)."""
     return Tensor._wrap(x.backend.xp.asarray(x.data.argmin(axis=axis, keepdims=keepdims)),
                         x.device)
+
+
+# ---- products ---------------------------------------------------------------------------------
+
+class Prod(Function):
+    """y = Π xᵢ along ``dim``      dy/dxᵢ = Π_{j≠i} xⱼ   (the product of the others)
+
+    The product of the others is not y/xᵢ where xᵢ = 0: ``_product_of_others`` forms it
+    exactly, zeros included (one zero in a slice: that element's gradient is the product of the
+    rest, every other one 0; two zeros: all 0), as torch's prod does.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        ctx.save_for_backward(x)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return x.data.prod(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        g = grad if ctx.keepdim else reshape(grad, _kept_shape(x.shape, (ctx.dim,)))
+        if x.shape[ctx.dim] == 1:   # the identity (so no division by x: x may be 0 or inf)
+            return g, None, None
+        return g * _product_of_others(x, ctx.dim), None, None
+
+
+def _product_of_others(x, dim):
+    """eᵢ = Π_{j≠i} xⱼ along ``dim``, exact where x has zeros, differentiable to any order.
+
+    With no zero in x, e = prod(x)/x. Otherwise let z be the first zero of a slice and u be x
+    with that zero replaced by 1 (a slice without a zero: u = x, and x_z is read as 1):
+
+        e_z = prod(u)           the others of x_z are the others of u_z = 1
+        eᵢ  = x_z · e(u)ᵢ       i ≠ z: x_z is one of the others of xᵢ
+
+    and e(u) is found the same way (u has one zero less per slice). Each line is an identity
+    between polynomials, with x_z kept as a variable, so every derivative is exact too.
+    """
+    from .elementwise import where
+    levels = []
+    while True:
+        zero = x.data == 0
+        if not bool(zero.any()):
+            break
+        first = Tensor._wrap(zero & (x.backend.xp.cumsum(zero, axis=dim) == 1), x.device)
+        has_zero = Tensor._wrap(zero.any(axis=dim, keepdims=True), x.device)
+        u = where(first, 1.0, x)
+        x_z = where(has_zero, where(first, x, 0.0).sum(axis=dim, keepdims=True), 1.0)
+        levels.append((first, Prod.apply(u, dim, True), x_z))
+        x = u
+    e = Prod.apply(x, dim, True) / x
+    for first, prod_u, x_z in reversed(levels):
+        e = where(first, prod_u, x_z * e)
+    return e
+
+
+def prod(x, dim=None, keepdim=False):
+    """Π of the elements along ``dim`` (one dim, or None for all), as torch.prod; an integer
+    or bool tensor gives int64."""
+    if x.dtype.kind in "biu":
+        x = Tensor._wrap(x.data.astype(np.int64), x.device)
+    if dim is None:
+        out = Prod.apply(reshape(x, (-1,)), 0, False)
+        return reshape(out, (1,) * x.ndim) if keepdim else out
+    return Prod.apply(x, _axis(dim, x.ndim, "dim"), bool(keepdim)) if x.ndim else x

@@ -7,9 +7,9 @@
 import math
 
 from ..autograd import Function, NonDifferentiableBackwardError, is_grad_enabled
-from .elementwise import _run_elementwise
+from .elementwise import _float, _run_elementwise
 
-__all__ = ["Erf", "first_order_only"]
+__all__ = ["Erf", "erf", "first_order_only"]
 
 
 class Erf(Function):
@@ -23,6 +23,10 @@ class Erf(Function):
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi))
+
+
+def erf(x):
+    return Erf.apply(_float(x, "erf"))
 
 
 # ---- gradients that are exact to first order only ---------------------------------------------
