@@ -59,6 +59,7 @@ from .ops import (acos, all, allclose, any, argmax, argmin, argsort, asin, atan,
                   var_mean)
 from .ops.vector_norms import norm  # noqa: E402  (ops.norm is the normalisation module)
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+from .ops import add, div, mul, sub  # noqa: E402  (torch.add ...: the operators as functions)
 # issue 12 (device): dtypes and devices as torch spells them. `float`, `int` and `bool` below
 # are dtypes (torch.float is float32): from here on they shadow Python's builtins in this file,
 # so nothing after this block may use the builtins.

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from .backend import normalize_device
-from .dtypes import tensor_dtype
+from .dtypes import bool_, get_default_dtype, int64, tensor_dtype
 from .tensor import Tensor
 
 # torch's legacy tensor type names, by dtype ('torch.FloatTensor' is a float32 CPU tensor)
@@ -102,3 +102,19 @@ def cuda_device(device):
     if name != "cuda":
         raise ValueError(f"cuda(device) takes a cuda device, got {device!r}")
     return name
+
+
+def tensor_repr(t):
+    """``repr(t)`` as torch prints it: the values, then what differs from the defaults."""
+    body = np.array2string(t.numpy(), separator=", ", precision=4, prefix="tensor(")
+    extras = []
+    if t.dtype not in (get_default_dtype(), int64, bool_):
+        extras.append(f"dtype={t.dtype}")
+    if t._device != "cpu":
+        extras.append(f"device='{t.device}'")
+    if t._node is not None:
+        extras.append(f"grad_fn=<{t._node.fn.__name__}Backward>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+

@@ -23,7 +23,7 @@ import numpy as np
 from .backend import get_backend, normalize_device
 from .random import _rng
 from .devices import TENSOR_DEVICES
-from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64
+from .dtypes import bool_, float16, float32, float64, int32, int64
 
 __all__ = ["Tensor"]
 
@@ -234,18 +234,7 @@ class Tensor:
         return int(self.item())
 
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=", ", precision=4,
-                               prefix="tensor(")
-        extras = []
-        if self.dtype not in (get_default_dtype(), int64, bool_):
-            extras.append(f"dtype={self.dtype}")
-        if self._device != "cpu":
-            extras.append(f"device='{self.device}'")
-        if self._node is not None:
-            extras.append(f"grad_fn=<{self._node.fn.__name__}Backward>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return _conversion.tensor_repr(self)
 
     def __hash__(self):
         return id(self)
@@ -375,6 +364,18 @@ class Tensor:
 
     def __abs__(self):
         return ops.abs(self)
+
+    def add(self, other, *, alpha=1):
+        return ops.add(self, other, alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return ops.sub(self, other, alpha=alpha)
+
+    def mul(self, other):
+        return ops.mul(self, other)
+
+    def div(self, other, *, rounding_mode=None):
+        return ops.div(self, other, rounding_mode=rounding_mode)
 
     # ---- comparisons and logic: bool tensors, no gradient ---------------------------------
     def _compare(self, other, op):

@@ -370,6 +370,24 @@ for _n in ("div", "div_scalar", "rdiv_scalar", "rdiv_array"):
         "rdiv_array": lambda x, k: _torch_div(k, x)}[_n]
     _e.deliberate = _DIV_WHY
 
+# the operators as functions and methods (torch.add(a, b, alpha=), x.mul(y), ...)
+for _name, _db in (("add", "real"), ("sub", "real"), ("mul", "real")):
+    op(f"{_name}_function", [lambda a, b, n=_name: getattr(a, n)(b), getattr(mg, _name),
+                             getattr(ops, _name)],
+       getattr(torch, _name), binary("real", _db),
+       covers=(f"Tensor.{_name}", f"mg.{_name}", f"ops.{_name}"),
+       note=f"torch.{_name} / x.{_name}(y), shapes broadcasting")
+for _name in ("add", "sub"):
+    op(f"{_name}_alpha", [lambda a, b, n=_name: getattr(a, n)(b, alpha=2.5),
+                          lambda a, b, n=_name: getattr(mg, n)(a, b, alpha=2.5)],
+       lambda a, b, n=_name: getattr(torch, n)(a, b, alpha=2.5), binary("real", "real"),
+       covers=(f"Tensor.{_name}", f"mg.{_name}"), note="alpha scales the other operand")
+_e = op("div_function", [lambda a, b: a.div(b), mg.div, ops.div], torch.div,
+        binary("real", "nonzero"), covers=("Tensor.div", "mg.div", "ops.div"),
+        note="torch.div / x.div(y), true division")
+_e.torch_by_kind["huge"] = _torch_div
+_e.deliberate = _DIV_WHY
+
 op("neg", [lambda x: -x], lambda x: -x, unary(), covers=("Tensor.__neg__",))
 op("pos", [lambda x: +x], lambda x: +x, unary(), covers=("Tensor.__pos__",))
 

@@ -118,51 +118,6 @@ COUNT_SLACK = {"correct", "correct_max"}
 # The lead removes a mark once the parts are merged and the program passes (strict: a program
 # that starts passing fails here until its mark goes).
 XFAIL = {
-    "01_polynomial_raw_autograd":
-        "first error: AttributeError: module 'minigrad' has no attribute 'float' (device); "
-        "also uses torch.device (device), torch.sin, Tensor.pow (math)",
-    "02_custom_function_gradcheck":
-        "first error: ImportError: cannot import name 'gradcheck' from 'minigrad.autograd' "
-        "(nn); also uses torch.double (device), torch.sin, Tensor.pow (math)",
-    "03_digits_cnn_dataloader":
-        "first error: ModuleNotFoundError: No module named 'minigrad.utils' (data); also uses "
-        "torch.device, torch.cuda.is_available, Module/Tensor.to(device) (device), Tensor.eq, "
-        "max(dim) -> (values, indices) as output.max(1)[1], Tensor.norm (math), "
-        "Tensor.view_as (shape)",
-    "04_vae_digits":
-        "first error: ModuleNotFoundError: No module named 'minigrad.utils' (data); also uses "
-        "Tensor.pow, Tensor.norm (math)",
-    "05_checkpoint_save_resume":
-        "first error: AttributeError: module 'minigrad' has no attribute 'long' (device); also "
-        "uses torch.save / torch.load (data), Tensor.norm (math)",
-    "06_gpt_block_chars":
-        "first error: AttributeError: module 'minigrad' has no attribute 'long' (device); also "
-        "uses torch.tril, Tensor.split(n, dim=), Tensor.masked_fill, Tensor.contiguous, "
-        "torch.cat(..., dim=) (shape), nn.ModuleDict, torch.nn.utils.clip_grad_norm_ (nn), "
-        "torch.argmax as a function, Tensor.norm (math)",
-    "07_mlp_classifier_scheduler":
-        "first error: AttributeError: 'Tensor' object has no attribute 'std' (math); also uses "
-        "nn.utils.clip_grad_norm_ (nn), Tensor.norm (math)",
-    "08_regression_smooth_l1":
-        "first error: AttributeError: 'Tensor' object has no attribute 'mm' (math); also uses "
-        "param.data.add_(...) (minigrad's Tensor.data is the numpy array, which has no add_: "
-        "no part owns this), '{:+.2f}'.format(tensor), i.e. Tensor.__format__ (math)",
-    "10_cnn_batchnorm_dropout":
-        "first error: AttributeError: module 'minigrad' has no attribute 'max' (math: "
-        "torch.max(x, 1) -> (values, indices)); also uses torch.equal, Tensor.all, "
-        "Tensor.norm (math)",
-    "11_tensor_basics_blitz":
-        "first error: AttributeError: module 'minigrad' has no attribute 'float' (device); also "
-        "uses torch.long/double, torch.device, torch.cuda.is_available, tensor.device.type, "
-        "ones_like(device=), Tensor.new_ones (device), torch.cat / torch.stack with dim= "
-        "(shape), Tensor.mul, torch.add, torch.equal, torch.allclose (math)",
-    "13_moduledict_lr_finder":
-        "first error: AttributeError: module 'minigrad' has no attribute 'long' (device); also "
-        "uses nn.ModuleDict (from a dict and from a list of pairs), nn.ParameterList (nn), "
-        "torch.equal (math)",
-    "14_logistic_regression_float64":
-        "first error: AttributeError: 'Tensor' object has no attribute 'std' (math: unbiased, "
-        "as torch); also uses Tensor.norm (math)",
 }
 
 

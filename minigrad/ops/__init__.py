@@ -37,7 +37,8 @@ minigrad's public functions are the functions below.
 from . import (conv, elementwise, inplace, linalg, loss, norm, penalty, reduce,  # noqa: F401
                shape, special)
 from .conv import Col2Im, Im2Col, col2im, im2col  # noqa: F401
-from .elementwise import (Abs, Add, Cast, Clip, Clone, Div, Exp, Expm1, Log,  # noqa: F401
+from .elementwise import (add, div, mul, sub,  # noqa: F401
+                          Abs, Add, Cast, Clip, Clone, Div, Exp, Expm1, Log,  # noqa: F401
                           Maximum, Minimum, Mul, Neg, Pow, PowScalar, Relu, Sigmoid, Sqrt, Sub,
                           Tanh, Where, abs, clip, exp, expm1, log, maximum, minimum, relu,
                           sigmoid, sqrt, tanh, where)
@@ -86,6 +87,7 @@ __all__ = [
     "allclose", "equal", "max", "min", "sort", "argsort", "topk", "kthvalue", "median", "mode",
     "prod", "cumsum", "cumprod", "var", "std", "var_mean", "std_mean", "vector_norm",
     "mm", "bmm", "mv", "dot", "outer", "einsum",
+    "add", "sub", "mul", "div",
 ]
 # issue 12 (shape): torch's views, splitting and joining, masks, indexing along an axis
 from .shape import (Contiguous, contiguous, expand, movedim, narrow, swapaxes,  # noqa: F401,E402

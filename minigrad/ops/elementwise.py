@@ -17,6 +17,7 @@ from ..autograd import Function, is_grad_enabled
 from ..backend import array_module, contiguous
 from .._operands import _binary, _const
 from ..tensor import Tensor
+from .rounding import floor, trunc
 from .shape import broadcast_to, sum_to_shape
 
 
@@ -639,3 +640,39 @@ def pow(x, exponent):  # noqa: A001  (torch's name)
             and not isinstance(exponent, bool):
         return PowScalar.apply(x, float(exponent))
     return Pow.apply(*_binary(x, exponent, "pow"))
+
+
+# ---- the arithmetic operators as functions (torch.add, torch.sub, torch.mul, torch.div) -------
+
+def _operands(a, b, what):
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{what} needs a Tensor operand, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    return _binary(a, b, what)
+
+
+def add(input, other, *, alpha=1):  # noqa: A002  (torch's names)
+    """input + alpha·other, as torch.add (``x.add(y)``; the operator is ``+``)."""
+    return Add.apply(*_operands(input, other if alpha == 1 else other * alpha, "add"))
+
+
+def sub(input, other, *, alpha=1):  # noqa: A002
+    """input − alpha·other, as torch.sub."""
+    return Sub.apply(*_operands(input, other if alpha == 1 else other * alpha, "sub"))
+
+
+def mul(input, other):  # noqa: A002
+    """input · other, as torch.mul."""
+    return Mul.apply(*_operands(input, other, "mul"))
+
+
+def div(input, other, *, rounding_mode=None):  # noqa: A002
+    """input / other, as torch.div (true division). ``rounding_mode="trunc"``/``"floor"``
+    rounds the quotient (its gradient is 0, as torch's)."""
+    quotient = Div.apply(*_operands(input, other, "div"))
+    if rounding_mode is None:
+        return quotient
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                         f"{rounding_mode!r}")
+    return trunc(quotient) if rounding_mode == "trunc" else floor(quotient)

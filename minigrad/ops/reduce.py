@@ -55,12 +55,25 @@ class Sum(Function):
         return broadcast_to(reshape(grad, kept), ctx.in_shape), None, None
 
 
-def sum(x, axis=None, keepdims=False):
+def _torch_spelling(axis, keepdims, dim, keepdim):
+    """The reduced axis and keepdims, given as numpy's ``axis``/``keepdims`` or torch's
+    ``dim``/``keepdim`` (``mg.sum(x, dim=1)`` as ``torch.sum``); both spellings at once is an
+    error."""
+    if dim is not None:
+        if axis is not None and axis != -1:
+            raise TypeError(f"give axis or dim, not both (axis={axis!r}, dim={dim!r})")
+        axis = dim
+    return axis, bool(keepdims or keepdim)
+
+
+def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=False):
+    axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
     return Sum.apply(x, normalize_axes(axis, x.ndim), bool(keepdims))
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=False):
     """y = (1/n) Σ x, n the number of elements reduced"""
+    axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
     axes = normalize_axes(axis, x.ndim)
     n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     if x.dtype.kind != "f":
@@ -101,11 +114,13 @@ def _nonempty_axes(x, axis, what):
     return axes
 
 
-def amax(x, axis=None, keepdims=False):
+def amax(x, axis=None, keepdims=False, *, dim=None, keepdim=False):
+    axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
     return Amax.apply(x, _nonempty_axes(x, axis, "max"), bool(keepdims), False)
 
 
-def amin(x, axis=None, keepdims=False):
+def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=False):
+    axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
     return Amax.apply(x, _nonempty_axes(x, axis, "min"), bool(keepdims), True)
 
 
@@ -208,28 +223,33 @@ def _float_axis(x, axis, what):
     return _axis(axis, x.ndim)
 
 
-def softmax(x, axis=-1):
+def softmax(x, axis=-1, *, dim=None):
+    axis, _ = _torch_spelling(axis, False, dim, False)
     return Softmax.apply(x, _float_axis(x, axis, "softmax"))
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x, axis=-1, *, dim=None):
+    axis, _ = _torch_spelling(axis, False, dim, False)
     return LogSoftmax.apply(x, _float_axis(x, axis, "log_softmax"))
 
 
-def logsumexp(x, axis=-1, keepdims=False):
+def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=False):
+    axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
     return LogSumExp.apply(x, _float_axis(x, axis, "logsumexp"), bool(keepdims))
 
 
 # ---- indices of the extremes: integer results, no gradient ------------------------------------
 
-def argmax(x, axis=None, keepdims=False):
+def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=False):
     """Index of the largest value over ``axis`` (an int; None: of the flattened tensor)."""
+    axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
     return Tensor._wrap(x.backend.xp.asarray(x.data.argmax(axis=axis, keepdims=keepdims)),
                         x.device)
 
 
-def argmin(x, axis=None, keepdims=False):
+def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=False):
     """Index of the smallest value over ``axis`` (an int; None: of the flattened tensor)."""
+    axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
     return Tensor._wrap(x.backend.xp.asarray(x.data.argmin(axis=axis, keepdims=keepdims)),
                         x.device)
 

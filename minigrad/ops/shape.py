@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 
+from .._operands import _const
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -258,17 +259,27 @@ class Concatenate(Function):
 
     @staticmethod
     def forward(ctx, axis, *xs):
+        # A 1-D empty input is skipped (torch's rule) but stays an input, so the result still
+        # depends on it (requires grad if it does); its gradient is empty.
+        skip = [x.shape == (0,) for x in xs] if not all(x.shape == (0,) for x in xs) else \
+            [False] * len(xs)
         ctx.axis = axis
-        ctx.sizes = [x.shape[axis] for x in xs]
-        return xs[0].backend.xp.concatenate([x.data for x in xs], axis=axis)
+        ctx.sizes = [None if s else x.shape[axis] for x, s in zip(xs, skip)]
+        return xs[0].backend.xp.concatenate([x.data for x, s in zip(xs, skip) if not s],
+                                            axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
         grads, start = [None], 0
         for i, size in enumerate(ctx.sizes):
-            index = (slice(None),) * ctx.axis + (slice(start, start + size),)
-            grads.append(GetItem.apply(grad, index) if ctx.needs_input_grad[i + 1] else None)
-            start += size
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+            elif size is None:   # a skipped (0,) input
+                grads.append(_const(grad.backend.xp.zeros((0,), grad.dtype), grad))
+            else:
+                index = (slice(None),) * ctx.axis + (slice(start, start + size),)
+                grads.append(GetItem.apply(grad, index))
+            start += size or 0
         return tuple(grads)
 
 
@@ -281,8 +292,8 @@ def concatenate(tensors, axis=None, *, dim=None):
     dtype (exact). float32 with float64 is a TypeError, as everywhere in minigrad.
     """
     axis = _dim_or_axis(dim, axis) or 0
-    tensors = _tensor_list(tensors, "concatenate")
-    tensors = [t for t in tensors if t.shape != (0,)] or tensors
+    given = _tensor_list(tensors, "concatenate")
+    tensors = [t for t in given if t.shape != (0,)] or given
     first = tensors[0]
     if first.ndim == 0:
         raise ValueError("zero-dimensional tensors cannot be concatenated")
@@ -294,7 +305,8 @@ def concatenate(tensors, axis=None, *, dim=None):
                              f"incompatible with tensor 0's shape {first.shape}")
         if t.device != first.device:
             raise ValueError(f"concatenate: tensor {i} is on {t.device}, tensor 0 on {first.device}")
-    return Concatenate.apply(axis, *_common_dtype(tensors, "concatenate"))
+    skipped = [t for t in given if t.shape == (0,) and t.requires_grad and len(tensors) < len(given)]
+    return Concatenate.apply(axis, *_common_dtype(tensors + skipped, "concatenate"))
 
 
 def _tensor_list(tensors, what):
