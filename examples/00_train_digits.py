@@ -53,7 +53,7 @@ def train(model, x, y, epochs, lr=0.1, batch_size=32, seed=0):
             loss.backward()
             with mg.no_grad():
                 for p in model.parameters():
-                    p.data -= lr * p.grad.data
+                    p.array -= lr * p.grad.array
             total += loss.item() * len(idx)
         losses.append(total / len(y))
     return losses

@@ -41,9 +41,9 @@ def rescaled(model, s):
     """A copy of the model with hidden unit j rescaled by s_j > 0."""
     copy = make_model()
     copy.load_state_dict(model.state_dict())
-    copy[0].weight.data[...] *= s[:, None]
-    copy[0].bias.data[...] *= s
-    copy[2].weight.data[...] /= s[None, :]
+    copy[0].weight.array[...] *= s[:, None]
+    copy[0].bias.array[...] *= s
+    copy[2].weight.array[...] /= s[None, :]
     return copy
 
 

@@ -52,7 +52,7 @@ def run_sgd(weight_decay, steps, w0=1.0):
         loss = (0.5 * H) * (w * w).sum()
         loss.backward()
         opt.step()
-        trajectory.append(float(w.data[0]))
+        trajectory.append(float(w.array[0]))
     return np.array(trajectory)
 
 

@@ -54,7 +54,7 @@ def main():
     def invariance_gap(W, V):
         """|⟨W, ∇_W L⟩ − ⟨V, ∇_V L⟩| relative to the terms' size: (1), exact everywhere."""
         gW, gV = mg.grad(data_loss(W, V), [W, V])
-        a, b = float((W.data * gW.data).sum()), float((V.data * gV.data).sum())
+        a, b = float((W.array * gW.array).sum()), float((V.array * gV.array).sum())
         return abs(a - b) / max(abs(a), abs(b), 1e-300)
 
     gap_start = max(invariance_gap(W, V) for W, V in models)
@@ -66,10 +66,10 @@ def main():
             total = total + data_loss(W, V)
         total.backward()
         # the full objective's gradient G = ∇L + λ·w, exactly what SGD's weight_decay adds
-        gnorm = max(float(np.sqrt(np.sum((p.grad.data + g["weight_decay"] * p.data) ** 2)))
+        gnorm = max(float(np.sqrt(np.sum((p.grad.array + g["weight_decay"] * p.array) ** 2)))
                     for g in opt.param_groups for p in g["params"])
         if steps % 10 == 1:
-            history.append((steps, gnorm, [float((W.data ** 2).sum() / (V.data ** 2).sum())
+            history.append((steps, gnorm, [float((W.array ** 2).sum() / (V.array ** 2).sum())
                                            for W, V in models]))
         if gnorm < GRAD_TARGET:
             break
@@ -78,8 +78,8 @@ def main():
     rows, worst, within_bound = [], 0.0, True
     for (lam_t, lam_h), (W, V) in zip(pairs, models):
         gW, gV = mg.grad(data_loss(W, V), [W, V])
-        GW, GV = gW.data + lam_t * W.data, gV.data + lam_h * V.data
-        nW, nV = float((W.data ** 2).sum()), float((V.data ** 2).sum())
+        GW, GV = gW.array + lam_t * W.array, gV.array + lam_h * V.array
+        nW, nV = float((W.array ** 2).sum()), float((V.array ** 2).sum())
         ratio, target = nW / nV, lam_h / lam_t
         err = abs(ratio - target) / target
         bound = (np.sqrt(nW) * np.linalg.norm(GW) + np.sqrt(nV) * np.linalg.norm(GV)) / \

@@ -118,3 +118,16 @@ def tensor_repr(t):
         extras.append("requires_grad=True")
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
+
+def data_array(t, value):
+    """The array that ``t.data = value`` installs: a tensor's on the same device (or, as before
+    ``.data`` was torch's, an array of the tensor's array module)."""
+    if isinstance(value, Tensor):
+        if value._device != t._device:
+            raise ValueError(f"cannot set .data of a tensor on {t.device} to a tensor on "
+                             f"{value.device}")
+        return value.array
+    if type(value) is not type(t.array):
+        raise TypeError(f".data must be set to a Tensor, got {type(value).__name__}")
+    return value
+

@@ -51,8 +51,8 @@ def _as_operand(x, like):
 
 def _binary(a, b, op, broadcast=True):
     """Checks and aligns the two operands of a binary op: devices, dtypes, shapes."""
-    if (type(a) is Tensor and type(b) is Tensor and a.data.dtype is b.data.dtype
-            and a._device == b._device and (not broadcast or a.data.shape == b.data.shape)):
+    if (type(a) is Tensor and type(b) is Tensor and a.array.dtype is b.array.dtype
+            and a._device == b._device and (not broadcast or a.array.shape == b.array.shape)):
         return a, b  # the common case, checked cheaply
     like = a if isinstance(a, Tensor) else b
     a, b = _as_operand(a, like), _as_operand(b, like)
@@ -66,12 +66,12 @@ def _binary(a, b, op, broadcast=True):
                 f"operands of {op} have dtypes {da} and {db}; minigrad does not cast silently: "
                 f"convert one with .float() or .double()")
         if fa and not fb:
-            b = Tensor._wrap(b.data.astype(da), b.device)
+            b = Tensor._wrap(b.array.astype(da), b.device)
         elif fb and not fa:
-            a = Tensor._wrap(a.data.astype(db), a.device)
+            a = Tensor._wrap(a.array.astype(db), a.device)
     if not broadcast:
         return a, b
-    for m, n in zip(reversed(a.data.shape), reversed(b.data.shape)):
+    for m, n in zip(reversed(a.array.shape), reversed(b.array.shape)):
         if m != n and m != 1 and n != 1:
             raise ValueError(f"operands of {op} have shapes {a.shape} and {b.shape}, which do "
                              "not broadcast together")
@@ -103,7 +103,7 @@ def _array_from(data, dtype, device):
     ``Tensor(data)`` and ``mg.tensor(data)`` both make their array here.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     backend = get_backend(device)
     if _is_array(data):
         src_dtype = data.dtype

@@ -3,7 +3,7 @@
 A constraint is a callable ``array -> array`` (numpy or cupy, any float dtype) that returns the
 constrained array and leaves its argument untouched; a layer stores it as
 ``param.constraint`` (``weight_constraint=``) and optimizers apply
-``p.data[...] = p.constraint(p.data)`` after every update. The formulas are Keras'
+``p.array[...] = p.constraint(p.array)`` after every update. The formulas are Keras'
 (``keras/src/constraints/constraints.py``), with one deliberate difference: Keras divides by
 ``epsilon + norm`` (epsilon = 1e-7) to dodge 0/0, which makes its MaxNorm / UnitNorm /
 MinMaxNorm shrink every vector by a factor 1 − 1e-7/‖w‖ and not be exactly idempotent.

@@ -1,7 +1,7 @@
 """The dtypes minigrad tensors use and the default float dtype.
 
 minigrad's dtypes are numpy's dtype objects under torch's names: ``mg.float32`` *is*
-``numpy.dtype('float32')``, what ``x.data`` holds, and ``x.dtype`` is ``x.data.dtype``. So
+``numpy.dtype('float32')``, what ``x.array`` holds, and ``x.dtype`` is ``x.array.dtype``. So
 ``x.dtype == mg.float32``, ``== np.float32`` and ``== 'float32'`` are all True, numpy, CuPy and
 the kernels take a dtype as it is, and reading ``x.dtype`` costs nothing. (A dtype class of our
 own would have to impersonate numpy's in every kernel call, and numpy refuses subclasses of its

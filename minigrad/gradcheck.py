@@ -117,17 +117,17 @@ def _full_jacobians(problem, outs, out_ids):
     """Analytical and numerical Jacobians: {(o, i): (A, N)} with A, N of shape (m_o, n_i)."""
     result = {}
     for o in out_ids:
-        m = outs[o].data.size
+        m = outs[o].array.size
         for i in problem.diff:
-            result[(o, i)] = [np.zeros((m, problem.inputs[i].data.size)), None]
+            result[(o, i)] = [np.zeros((m, problem.inputs[i].array.size)), None]
         for j in range(m):
             v = [Tensor._wrap(t.backend.xp.zeros(t.shape, t.dtype), t.device) for t in outs]
-            v[o].data.reshape(-1)[j] = 1
+            v[o].array.reshape(-1)[j] = 1
             for i, g in zip(problem.diff, _analytical_vjp(outs, problem, v)):
                 result[(o, i)][0][j] = g.ravel()
     for i in problem.diff:
-        n = problem.inputs[i].data.size
-        cols = {o: np.zeros((outs[o].data.size, n)) for o in out_ids}
+        n = problem.inputs[i].array.size
+        cols = {o: np.zeros((outs[o].array.size, n)) for o in out_ids}
         for k in range(n):
             plus, minus = problem.shifted(i, k, problem.eps), problem.shifted(i, k, -problem.eps)
             for o in out_ids:
@@ -206,7 +206,7 @@ def _check_fast(problem, outs, out_ids, atol, rtol, seed, prefix):
                    f"|difference| {abs(analytical - numerical):.3g} > "
                    f"{atol + rtol * abs(numerical):.3g} (random directions, seed={seed}, "
                    f"eps={problem.eps:g})")
-        work = problem.inputs[i].data.size * sum(outs[o].data.size for o in out_ids)
+        work = problem.inputs[i].array.size * sum(outs[o].array.size for o in out_ids)
         if work <= 200_000:  # small enough: locate the element with the full check
             sub = _Problem.__new__(_Problem)
             sub.__dict__.update(problem.__dict__, diff=[i])

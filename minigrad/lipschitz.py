@@ -56,7 +56,7 @@ def certified_radius(logits, K):
         top2 = -xp.sort(-logits, axis=-1)[..., :2]
         return (top2[..., 0] - top2[..., 1]) * scale
     from .ops import where
-    data = logits.data
+    data = logits.array
     xp = logits.backend.xp
     first = xp.argmax(data, axis=-1)
     is_top = xp.arange(data.shape[-1]) == first[..., None]
@@ -82,7 +82,7 @@ def lipschitz_bound(model):
     K = 1.0
     for i, layer in enumerate(layers):
         if isinstance(layer, nn.Linear):
-            K *= _spectral_norm(layer.weight.data)
+            K *= _spectral_norm(layer.weight.array)
         elif isinstance(layer, getattr(nn, "Sigmoid", ())):
             K *= 0.25
         elif isinstance(layer, _one_lipschitz(nn)):

@@ -272,7 +272,7 @@ class _Decoder:
             if not isinstance(mapped, Tensor):
                 raise TypeError(f"mg.load: map_location returned a {type(mapped).__name__}, "
                                 f"not a Tensor")
-            array, device = mapped.data, mapped.device
+            array, device = mapped.array, mapped.device
         else:
             device = self.device(meta["device"])
             array = values if device == "cpu" else get_backend(device).asarray(values,

@@ -13,8 +13,9 @@ The rules a user relies on (the same as torch's, except where marked):
   integer or bool tensor mixed with a float tensor is promoted to the float dtype (exact).
   float32 mixed with float64 is a ``TypeError`` (torch would silently promote; minigrad asks
   you to say ``.double()`` or ``.float()``), and so is mixing devices.
-* ``.data`` is the backing ndarray (numpy on the CPU, CuPy on the GPU); writing into it
-  changes the tensor without recording anything.
+* ``.array`` is the backing ndarray (numpy on the CPU, CuPy on the GPU); ``.data`` is torch's:
+  a tensor sharing that array, cut from the graph. Writing through either changes the tensor
+  without recording or counting anything.
 """
 import numbers
 
@@ -33,7 +34,7 @@ _new_object = object.__new__
 class Tensor:
     """An array plus what autograd needs: ``requires_grad``, ``grad`` and the node that made it."""
 
-    __slots__ = ("data", "_requires_grad", "grad", "_node", "_out_index", "_device",
+    __slots__ = ("array", "_requires_grad", "grad", "_node", "_out_index", "_device",
                  "_grad_owned", "_versions", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
 
@@ -42,7 +43,7 @@ class Tensor:
         self._init(_array_from(data, dtype, device), device, requires_grad)
 
     def _init(self, data, device, requires_grad=False):
-        self.data = data
+        self.array = data
         self._device = device
         self._requires_grad = False
         self.grad = None
@@ -57,7 +58,7 @@ class Tensor:
     def _wrap(cls, data, device="cpu"):
         """Wraps an array the caller owns, without checks or copies (internal)."""
         t = _new_object(cls)
-        t.data = data
+        t.array = data
         t._device = device
         t._requires_grad = False
         t.grad = None
@@ -69,16 +70,28 @@ class Tensor:
 
     # ---- attributes ---------------------------------------------------------------------
     @property
+    def data(self):
+        """torch's ``.data``: the values as a new tensor sharing this tensor's array, cut from
+        the graph, whose writes are neither checked nor counted (the escape hatch behind
+        ``p.data.add_(-lr * p.grad)``). The array itself is ``.array``."""
+        return Tensor._wrap(self.array, self._device)
+
+    @data.setter
+    def data(self, value):
+        """``p.data = t`` makes ``p`` hold ``t``'s array (shape and dtype may change), as torch."""
+        self.array = _conversion.data_array(self, value)
+
+    @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self):
@@ -90,14 +103,14 @@ class Tensor:
         return self._device == "cuda"
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def element_size(self):
-        return self.data.itemsize
+        return self.array.itemsize
 
     @property
     def nbytes(self):
-        return self.data.nbytes
+        return self.array.nbytes
 
     @property
     def backend(self):
@@ -115,7 +128,7 @@ class Tensor:
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self):
         return self.ndim
@@ -131,9 +144,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
-        if value and self.data.dtype.kind not in "fc":
+        if value and self.array.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients; this one is "
-                            f"{self.data.dtype}")
+                            f"{self.array.dtype}")
         if not value and self._node is not None:
             raise RuntimeError("requires_grad can only be switched off on a leaf tensor; use "
                                ".detach() to cut a tensor from the graph")
@@ -156,20 +169,20 @@ class Tensor:
     # ---- conversion ---------------------------------------------------------------------
     def numpy(self):
         """The values as a numpy array (a view on the CPU, a copy from the GPU)."""
-        return self.backend.to_numpy(self.data)
+        return self.backend.to_numpy(self.array)
 
     def tolist(self):
         return self.numpy().tolist()
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, this one has shape "
                              f"{self.shape}")
         return self.numpy().reshape(()).item()
 
     def detach(self):
         """The same data, cut from the graph (a view: it shares the version counter)."""
-        return ops.share_versions(Tensor._wrap(self.data, self._device), self)
+        return ops.share_versions(Tensor._wrap(self.array, self._device), self)
 
     def clone(self):
         return ops.Clone.apply(self)
@@ -224,12 +237,12 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.item())
 
     def __index__(self):
-        if self.dtype.kind not in "iu" or self.data.size != 1:
+        if self.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of one element can be used as an index")
         return int(self.item())
 
@@ -380,7 +393,7 @@ class Tensor:
     # ---- comparisons and logic: bool tensors, no gradient ---------------------------------
     def _compare(self, other, op):
         a, b = _binary(self, other, op)
-        return Tensor._wrap(getattr(a.data, _COMPARE[op])(b.data), self._device)
+        return Tensor._wrap(getattr(a.array, _COMPARE[op])(b.array), self._device)
 
     def __lt__(self, other):
         return self._compare(other, "<")
@@ -403,13 +416,13 @@ class Tensor:
     def __invert__(self):
         if self.dtype != bool_:
             raise TypeError(f"~ needs a bool tensor, got {self.dtype}")
-        return Tensor._wrap(~self.data, self._device)
+        return Tensor._wrap(~self.array, self._device)
 
     def __and__(self, other):
-        return Tensor._wrap(self.data & _as_operand(other, self).data, self._device)
+        return Tensor._wrap(self.array & _as_operand(other, self).array, self._device)
 
     def __or__(self, other):
-        return Tensor._wrap(self.data | _as_operand(other, self).data, self._device)
+        return Tensor._wrap(self.array | _as_operand(other, self).array, self._device)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
     greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne

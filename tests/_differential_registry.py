@@ -2231,7 +2231,7 @@ NOT_COMPARABLE = {
 
 # Tensor attributes that are not numerical operations, by group, with the reason.
 TENSOR_NOT_OPS = {
-    **dict.fromkeys(["data", "grad", "shape", "ndim", "dtype", "device", "backend", "is_leaf",
+    **dict.fromkeys(["data", "array", "grad", "shape", "ndim", "dtype", "device", "backend", "is_leaf",
                      "grad_fn", "requires_grad", "size", "numel", "dim"],
                     "an attribute, not an operation (test_tensor.py)"),
     **dict.fromkeys(["requires_grad_", "retain_grad", "backward"],

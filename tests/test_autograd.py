@@ -146,7 +146,7 @@ class Cube(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.data ** 3
+        return x.array ** 3
 
     @staticmethod
     def backward(ctx, grad):
@@ -160,7 +160,7 @@ class SplitSum(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.data.sum(), (x.data ** 2).sum()
+        return x.array.sum(), (x.array ** 2).sum()
 
     @staticmethod
     def backward(ctx, g1, g2):
@@ -192,7 +192,7 @@ def test_backward_returning_a_wrong_shape_is_reported():
     class Bad(Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data * 2
+            return x.array * 2
 
         @staticmethod
         def backward(ctx, grad):

@@ -65,7 +65,7 @@ def test_variable_is_a_deprecated_alias_returning_a_tensor():
         v = Variable(t, requires_grad=True)
     tt = torch.ones(3)
     tv = torch.autograd.Variable(tt, requires_grad=True)
-    assert type(v) is mg.Tensor and v is not t and v.data is t.data
+    assert type(v) is mg.Tensor and v is not t and v.array is t.array
     assert (v.requires_grad, t.requires_grad, v.is_leaf) == (tv.requires_grad, tt.requires_grad,
                                                             tv.is_leaf)
     (v * v).sum().backward()
@@ -106,7 +106,7 @@ def test_next_functions_name_the_output_index_of_a_multi_output_node():
     class Split(Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data[:1] * 1, x.data[1:] * 1
+            return x.array[:1] * 1, x.array[1:] * 1
 
         @staticmethod
         def backward(ctx, ga, gb):

@@ -24,7 +24,7 @@ def leaf(values):
 def test_two_leaves_never_share_a_gradient_array():
     a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
     ((a + b) * c).sum().backward()
-    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad.array, b.grad.array)
     a.grad.zero_()
     np.testing.assert_array_equal(b.grad.numpy(), [5.0, 6.0])
 
@@ -41,7 +41,7 @@ def test_clip_grad_norm_scales_each_gradient_once():
 def test_gradient_of_a_sum_is_writable_and_contiguous():
     x = leaf([[1.0, 2.0], [3.0, 4.0]])
     x.sum().backward()
-    assert x.grad.data.flags.writeable and x.grad.data.flags.c_contiguous
+    assert x.grad.array.flags.writeable and x.grad.array.flags.c_contiguous
     x.grad.zero_()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 2)))
     x.sum().backward()
@@ -53,7 +53,7 @@ def test_backward_with_a_gradient_does_not_keep_the_callers_array():
     x = leaf([1.0, 2.0])
     g = mg.tensor([0.5, 0.25])
     x.backward(g)
-    assert x.grad is not g and not np.shares_memory(x.grad.data, g.data)
+    assert x.grad is not g and not np.shares_memory(x.grad.array, g.array)
     x.grad.zero_()
     np.testing.assert_array_equal(g.numpy(), [0.5, 0.25])
 

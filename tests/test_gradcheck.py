@@ -17,7 +17,7 @@ class WrongSigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = 1 / (1 + np.exp(-x.data))
+        ctx.y = 1 / (1 + np.exp(-x.array))
         return ctx.y
 
     @staticmethod
@@ -32,7 +32,7 @@ class WrongTranspose(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data @ b.data
+        return a.array @ b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -47,7 +47,7 @@ class WrongSecondOrder(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.data ** 3
+        return x.array ** 3
 
     @staticmethod
     def backward(ctx, grad):

@@ -3,7 +3,7 @@
 Every tensor has a version counter, shared with its views, bumped by each in-place write
 (``__setitem__``, the ``*_`` methods, ``+=`` and friends). A tensor saved for backward that was
 written in place afterwards makes backward raise, naming the Function; an in-place operation on
-a leaf that requires grad raises unless recording is off (``no_grad``). Writes through ``.data``
+a leaf that requires grad raises unless recording is off (``no_grad``). Writes through ``.array``
 are the documented escape hatch and are not counted.
 """
 import numpy as np
@@ -33,7 +33,7 @@ def test_version_counts_in_place_writes_and_not_data_writes():
     with mg.no_grad():
         y[0] = 3.0
     assert y._version == 2
-    y.data[1] = 7.0          # the escape hatch: not counted
+    y.array[1] = 7.0          # the escape hatch: not counted
     assert y._version == 2
 
 

@@ -52,9 +52,9 @@ def test_every_initialiser_returns_its_tensor_and_fills_in_place():
                        ("kaiming_uniform_", ()), ("kaiming_normal_", ()), ("orthogonal_", ()),
                        ("sparse_", (0.5,))]:
         w = nn.Parameter(mg.zeros(4, 6))
-        before = w.data
+        before = w.array
         assert getattr(nn.init, name)(w, *args) is w, name
-        assert w.data is before and w.requires_grad and w.is_leaf, name
+        assert w.array is before and w.requires_grad and w.is_leaf, name
 
 
 def test_distributions_have_the_stated_moments():

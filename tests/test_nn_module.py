@@ -196,7 +196,7 @@ def test_constraints_are_stored_on_the_parameters():
     assert lin.weight.constraint is clip and lin.bias.constraint is np.abs
     conv = nn.Conv2d(1, 1, 2, weight_constraint=clip)
     assert conv.weight.constraint is clip and conv.bias.constraint is None
-    lin.weight.data[...] = lin.weight.constraint(lin.weight.data * 100)  # what optimizers do
+    lin.weight.array[...] = lin.weight.constraint(lin.weight.array * 100)  # what optimizers do
     assert np.abs(lin.weight.numpy()).max() <= 0.1
     with pytest.raises(ValueError, match="no bias"):
         nn.Linear(2, 2, bias=False, bias_constraint=clip)

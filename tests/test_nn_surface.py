@@ -438,7 +438,7 @@ def test_clip_grad_value_and_nonfinite():
     tnn.utils.clip_grad_value_(ts, 0.5)
     for p, t in zip(ps, ts):
         np.testing.assert_array_equal(p.grad.numpy(), t.grad.numpy())
-    ps[0].grad.data[0, 0] = np.inf
+    ps[0].grad.array[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="non-finite"):
         nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
 
@@ -455,7 +455,7 @@ def test_parameters_to_vector_and_back():
     tnn.utils.vector_to_parameters(torch.arange(8, dtype=torch.float32), tmodel.parameters())
     for p, t in zip(model.parameters(), tmodel.parameters()):
         np.testing.assert_array_equal(p.numpy(), t.detach().numpy())
-    new.data[...] = -1                            # minigrad copies (torch would alias vec)
+    new.array[...] = -1                            # minigrad copies (torch would alias vec)
     assert model.weight.numpy()[0, 0] == 0
     with pytest.raises(ValueError, match="8 values"):
         nn.utils.vector_to_parameters(mg.zeros(7), model.parameters())
@@ -598,7 +598,7 @@ def test_legacy_tensor_types_like_torch(name):
 def test_legacy_tensor_type_of_a_tensor():
     t = mg.ones(2)
     u = mg.FloatTensor(t)
-    assert u is not t and u.data is t.data
+    assert u is not t and u.array is t.array
     with pytest.raises(TypeError, match="float32"):
         mg.FloatTensor(mg.tensor([1, 2]))
     assert isinstance(mg.ones(2), mg.FloatTensor) and not isinstance(mg.ones(2), mg.DoubleTensor)

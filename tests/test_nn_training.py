@@ -30,7 +30,7 @@ def _train(model, x, y, epochs, lr=0.1, batch=32):
             model.zero_grad()
             loss.backward()
             for p in model.parameters():
-                p.data -= lr * p.grad.data
+                p.array -= lr * p.grad.array
     with mg.no_grad():
         last = F.cross_entropy(model(mg.tensor(x)), mg.tensor(y)).item()
     return first, last

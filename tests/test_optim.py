@@ -162,11 +162,11 @@ def test_prox_methods_require_lr():
 @pytest.mark.parametrize("cls", ALL, ids=ids)
 def test_a_parameter_without_grad_is_skipped(cls):
     a, b = _params()
-    b0 = b.data.copy()
+    b0 = b.array.copy()
     opt = cls([a, b], **FLAGGED[cls])
-    a.grad = mg.tensor(np.ones_like(a.data))
+    a.grad = mg.tensor(np.ones_like(a.array))
     opt.step()
-    np.testing.assert_array_equal(b.data, b0)
+    np.testing.assert_array_equal(b.array, b0)
     assert id(b) not in opt.state and id(a) in opt.state
 
 
@@ -175,14 +175,14 @@ def test_zero_grad():
     opt = optim.SGD([a, b], lr=0.1)
     _loss([a, b]).backward()
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(a.grad.data, 0)
+    np.testing.assert_array_equal(a.grad.array, 0)
     opt.zero_grad()
     assert a.grad is None and b.grad is None
 
 
 def test_step_with_closure_returns_the_loss_and_uses_its_gradient():
     ps = _params()
-    qs = [mg.tensor(p.data.copy(), requires_grad=True) for p in ps]
+    qs = [mg.tensor(p.array.copy(), requires_grad=True) for p in ps]
     opt = optim.SGD(ps, lr=0.01)
 
     def closure():
@@ -195,7 +195,7 @@ def test_step_with_closure_returns_the_loss_and_uses_its_gradient():
     loss_q.backward()
     assert loss.item() == loss_q.item()          # the loss at the point before the step
     for p, q in zip(ps, qs):
-        np.testing.assert_array_equal(p.data, q.data - 0.01 * q.grad.data)
+        np.testing.assert_array_equal(p.array, q.array - 0.01 * q.grad.array)
 
 
 @pytest.mark.parametrize("cls", ALL, ids=ids)
@@ -207,8 +207,8 @@ def test_a_constraint_is_applied_after_every_step(cls):
         a.grad = mg.tensor(np.full(a.shape, 0.3 * (k + 1)))
         b.grad = mg.tensor(np.full(b.shape, 0.3))
         opt.step()
-        assert np.abs(a.data).max() <= 0.05
-    assert np.abs(b.data).max() > 0.05       # an unconstrained parameter is left alone
+        assert np.abs(a.array).max() <= 0.05
+    assert np.abs(b.array).max() > 0.05       # an unconstrained parameter is left alone
 
 
 def test_the_constraint_sees_the_updated_parameter():
@@ -219,7 +219,7 @@ def test_the_constraint_sees_the_updated_parameter():
     w.grad = mg.tensor(np.array([1.0, 1.0]))
     opt.step()
     np.testing.assert_array_equal(seen[0], [0.5, -2.5])
-    np.testing.assert_allclose(w.data, np.array([0.5, -2.5]) / np.hypot(0.5, 2.5), rtol=1e-15)
+    np.testing.assert_allclose(w.array, np.array([0.5, -2.5]) / np.hypot(0.5, 2.5), rtol=1e-15)
 
 
 # ---- state dicts ------------------------------------------------------------------------------
@@ -229,10 +229,10 @@ def test_a_resumed_run_continues_bit_for_bit(cls):
     ps = _params()
     opt = cls(ps, **FLAGGED[cls])
     _steps(opt, ps, 3)
-    saved_params = [p.data.copy() for p in ps]
+    saved_params = [p.array.copy() for p in ps]
     saved = opt.state_dict()
     _steps(opt, ps, 4)
-    expected = [p.data.copy() for p in ps]
+    expected = [p.array.copy() for p in ps]
 
     for via in ("direct", "deepcopy"):
         qs = [mg.tensor(s.copy(), requires_grad=True) for s in saved_params]
@@ -240,7 +240,7 @@ def test_a_resumed_run_continues_bit_for_bit(cls):
         opt2.load_state_dict(copy.deepcopy(saved) if via == "deepcopy" else saved)
         _steps(opt2, qs, 4)
         for q, e in zip(qs, expected):
-            np.testing.assert_array_equal(q.data, e, err_msg=via)
+            np.testing.assert_array_equal(q.array, e, err_msg=via)
 
 
 def test_the_state_dict_is_a_snapshot():
@@ -290,7 +290,7 @@ def test_the_traced_terms_reproduce_every_parameter_change(cls, dtype):
     ps = _params(dtype=dtype)
     opt = cls(ps, **FLAGGED[cls])
     for _ in range(3):
-        before = [p.data.copy() for p in ps]
+        before = [p.array.copy() for p in ps]
         opt.zero_grad()
         _loss(ps).backward()
         with optim.trace(opt) as tr:
@@ -298,7 +298,7 @@ def test_the_traced_terms_reproduce_every_parameter_change(cls, dtype):
         for p, w in zip(ps, before):
             terms = tr[p]
             assert terms["update"].dtype == dtype
-            np.testing.assert_array_equal(w + terms["update"], p.data)   # exactly
+            np.testing.assert_array_equal(w + terms["update"], p.array)   # exactly
 
 
 @pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop,
@@ -311,7 +311,7 @@ def test_tracing_does_not_change_the_trajectory(cls):
         with optim.trace(o2):
             _steps(o2, qs, 1)
     for p, q in zip(ps, qs):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.array, q.array)
 
 
 def test_the_named_terms_add_up():
@@ -319,11 +319,11 @@ def test_the_named_terms_add_up():
     ps = _params()
     opt = optim.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01)
     _steps(opt, ps, 2)
-    w = ps[0].data.copy()
+    w = ps[0].array.copy()
     b_prev = opt.state[id(ps[0])]["momentum_buffer"].copy()
     opt.zero_grad()
     _loss(ps).backward()
-    g = ps[0].grad.data.copy()
+    g = ps[0].grad.array.copy()
     with optim.trace(opt) as tr:
         opt.step()
     t = tr[ps[0]]
@@ -334,7 +334,7 @@ def test_the_named_terms_add_up():
     np.testing.assert_array_equal(t["update"], -0.1 * t["momentum_buffer"])
 
     opt = optim.AdamW(ps, lr=0.1, weight_decay=0.5)
-    w = ps[0].data.copy()
+    w = ps[0].array.copy()
     with optim.trace(opt) as tr:
         opt.step()
     t = tr[ps[0]]
@@ -378,7 +378,7 @@ def test_sgd_weight_decay_is_exactly_sgd_on_the_l2_penalised_loss(momentum, nest
         _l2_loss(qs, lam).backward()
         o2.step()
     for p, q in zip(ps, qs):
-        np.testing.assert_allclose(p.data, q.data, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(p.array, q.array, rtol=1e-14, atol=1e-15)
 
 
 def test_sgd_weight_decay_matches_penalties_L2_if_available():
@@ -396,13 +396,13 @@ def test_sgd_weight_decay_matches_penalties_L2_if_available():
         (_loss(qs) + sum(pen(q) for q in qs)).backward()
         o2.step()
     for p, q in zip(ps, qs):
-        np.testing.assert_allclose(p.data, q.data, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(p.array, q.array, rtol=1e-13, atol=1e-15)
 
 
 def _run(cls, ps, steps=5, **kw):
     opt = cls(ps, **kw)
     _steps(opt, ps, steps)
-    return [p.data.copy() for p in ps]
+    return [p.array.copy() for p in ps]
 
 
 def test_coupled_and_decoupled_sgd_coincide_at_momentum_zero_and_differ_otherwise():
@@ -440,7 +440,7 @@ def test_decay_scaling_schedule_uses_the_schedule_multiplier_not_the_lr(cls):
         opt = cls(ps, lr=0.1, weight_decay=0.2, decay_scaling=scaling)
         sched = optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5)
         assert opt.param_groups[0]["lr"] == 0.05 and opt.param_groups[0]["initial_lr"] == 0.1
-        w = ps[0].data.copy()
+        w = ps[0].array.copy()
         opt.zero_grad()
         _loss(ps).backward()
         with optim.trace(opt) as tr:
@@ -452,7 +452,7 @@ def test_decay_scaling_schedule_uses_the_schedule_multiplier_not_the_lr(cls):
 def test_decay_scaling_schedule_without_a_scheduler_is_lambda_w():
     ps = _params()
     opt = optim.AdamW(ps, lr=0.1, weight_decay=0.2, decay_scaling="schedule")
-    w = ps[0].data.copy()
+    w = ps[0].array.copy()
     _loss(ps).backward()
     with optim.trace(opt) as tr:
         opt.step()
@@ -475,8 +475,8 @@ def test_param_groups_no_decay_splits_weights_from_biases_and_norms():
     for p in (W, b, gamma, emb):
         p.grad = mg.tensor(np.zeros(p.shape))
     opt.step()          # zero gradient: only the decay moves a parameter
-    np.testing.assert_allclose(W.data, 1 - 0.1 * 0.1)
-    np.testing.assert_array_equal(b.data, 1.0)
+    np.testing.assert_allclose(W.array, 1 - 0.1 * 0.1)
+    np.testing.assert_array_equal(b.array, 1.0)
 
 
 def test_param_groups_no_decay_accepts_a_module_like_object():
@@ -495,6 +495,6 @@ def test_numpy_scalar_hyperparameters_keep_float32_parameters_float32():
     w.grad = mg.tensor(np.ones(3, dtype=np.float32))
     with optim.trace(opt) as tr:
         opt.step()
-    assert w.data.dtype == np.float32 and tr[w]["update"].dtype == np.float32
+    assert w.array.dtype == np.float32 and tr[w]["update"].dtype == np.float32
     with pytest.raises(ValueError, match="lr"):
         optim.Adam([w], lr="0.1")

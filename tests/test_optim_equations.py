@@ -47,11 +47,11 @@ def _run_minigrad(cls, kwargs, fused=None):
     opt = cls([{"params": [ps[0]]}, {"params": [ps[1]], "lr": LR2}], **kwargs, **extra)
     traj = []
     for k in range(STEPS):
-        gs = grads([p.data for p in ps], k)
+        gs = grads([p.array for p in ps], k)
         for p, g in zip(ps, gs):
             p.grad = mg.tensor(g)
         opt.step()
-        traj.append([p.data.copy() for p in ps])
+        traj.append([p.array.copy() for p in ps])
     return traj
 
 

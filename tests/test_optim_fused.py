@@ -182,7 +182,7 @@ def test_fused_step_takes_a_non_contiguous_grad(cls, device):
     for fused in (None, False):
         w = mg.tensor(w0.copy(), device=device, requires_grad=True)
         w.grad = mg.tensor(g, device=device).T          # a transposed, non-contiguous view
-        assert not w.grad.data.flags.c_contiguous
+        assert not w.grad.array.flags.c_contiguous
         cls([w], lr=0.1, weight_decay=0.1, fused=fused).step()
         out.append(w.numpy())
     np.testing.assert_array_max_ulp(out[0], out[1], maxulp=4)

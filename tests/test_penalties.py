@@ -121,8 +121,8 @@ def test_value_autograd_grad_and_differences_agree(name, pen, value, grad, devic
     assert v.shape == () and v.dtype == np.float64
     np.testing.assert_allclose(v.item(), value(w), rtol=1e-10, atol=1e-12)
     v.backward()
-    hand = pen.grad(t.data)
-    assert type(hand) is type(t.data) and hand.dtype == np.float64 and hand.shape == w.shape
+    hand = pen.grad(t.array)
+    assert type(hand) is type(t.array) and hand.dtype == np.float64 and hand.shape == w.shape
     np.testing.assert_allclose(get_backend(device).to_numpy(hand), grad(w), rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(t.grad.numpy(), grad(w), rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(_central(value, w), grad(w), rtol=1e-5, atol=1e-7)
@@ -630,7 +630,7 @@ def test_apply_penalty_skips_biases_and_norms_by_default():
     np.testing.assert_allclose(model.penalty().item(), want, rtol=1e-5)
     model.penalty().backward()
     for m in lin:
-        np.testing.assert_allclose(m.weight.grad.numpy(), P.L1(0.1).grad(m.weight.data), rtol=1e-6)
+        np.testing.assert_allclose(m.weight.grad.numpy(), P.L1(0.1).grad(m.weight.array), rtol=1e-6)
         assert m.bias.grad is None or not np.any(m.bias.grad.numpy())
 
 
@@ -666,7 +666,7 @@ def test_weight_constraint_is_stored_on_the_parameter():
     c = C.MaxNorm(0.5, dim=1)
     layer = nn.Linear(3, 4, weight_constraint=c)
     assert layer.weight.constraint is c
-    projected = layer.weight.constraint(layer.weight.data * 10)
+    projected = layer.weight.constraint(layer.weight.array * 10)
     assert np.all(np.linalg.norm(projected, axis=1) <= 0.5 + 1e-6)
 
 
@@ -682,9 +682,9 @@ def test_path_norm_of_a_sequential_and_its_rescaling_invariance():
     x = mg.randn(6, 3)
     before, l2_before = model(x).numpy().copy(), P.L2(1.0)(l1.weight).item() + P.L2(1.0)(l2.weight).item()
     s, j = 4.0, 1
-    l1.weight.data[j] *= s
-    l1.bias.data[j] *= s
-    l2.weight.data[:, j] /= s
+    l1.weight.array[j] *= s
+    l1.bias.array[j] *= s
+    l2.weight.array[:, j] /= s
     np.testing.assert_allclose(model(x).numpy(), before, rtol=1e-12, atol=1e-12)
     assert abs(pn(model).item() - v) < 1e-12 * v
     assert abs(P.L2(1.0)(l1.weight).item() + P.L2(1.0)(l2.weight).item() - l2_before) > 0.1

@@ -42,7 +42,7 @@ def _solve(cls, X, y, alpha, steps, lr, **kw):
         opt.zero_grad()
         _lasso_loss(w, X, y).backward()
         opt.step()
-    return w.data.copy(), opt
+    return w.array.copy(), opt
 
 
 def test_one_prox_sgd_step_is_soft_thresholding_of_the_gradient_step():
@@ -54,9 +54,9 @@ def test_one_prox_sgd_step_is_soft_thresholding_of_the_gradient_step():
         opt.step()
     v = np.array([0.3, -0.05, 1.0, 0.02]) - 0.5 * g
     expected = np.sign(v) * np.maximum(np.abs(v) - 0.1, 0)
-    np.testing.assert_array_equal(w.data, expected)
+    np.testing.assert_array_equal(w.array, expected)
     np.testing.assert_array_equal(tr[w]["gradient_step"], v)
-    assert (w.data == 0).sum() == 2
+    assert (w.array == 0).sum() == 2
 
 
 @pytest.mark.parametrize("cls, steps", [(optim.ProxSGD, 200), (optim.FISTA, 200)])
@@ -83,8 +83,8 @@ def test_a_subgradient_step_never_gives_exact_zeros_the_prox_step_does():
     w_prox, _ = _solve(optim.ProxSGD, X, y, alpha, 300, lr=0.05)
     zeros = w_prox == 0
     assert zeros.sum() >= 2
-    assert not (w.data == 0).any()               # it oscillates around 0 instead
-    assert np.abs(w.data[zeros]).max() < 0.05    # ...close to 0, never at it
+    assert not (w.array == 0).any()               # it oscillates around 0 instead
+    assert np.abs(w.array[zeros]).max() < 0.05    # ...close to 0, never at it
 
 
 def test_prox_sgd_with_momentum_trajectory_written_out():
@@ -100,7 +100,7 @@ def test_prox_sgd_with_momentum_trajectory_written_out():
         opt.zero_grad()
         _lasso_loss(w, X, y).backward()
         opt.step()
-        np.testing.assert_allclose(w.data, w_ref, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(w.array, w_ref, rtol=1e-13, atol=1e-15)
 
 
 def test_fista_trajectory_written_out():
@@ -121,7 +121,7 @@ def test_fista_trajectory_written_out():
         opt.zero_grad()
         _lasso_loss(w, X, y).backward()
         opt.step()
-        np.testing.assert_allclose(w.data, yk, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(w.array, yk, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(opt.state[id(w)]["x"], x, rtol=1e-12, atol=1e-14)
     assert opt.state[id(w)]["t"] == t
 
@@ -149,9 +149,9 @@ def test_per_group_penalty_and_no_penalty():
     a.grad = mg.tensor(np.zeros(2))
     b.grad = mg.tensor(np.array([0.2, 0.2]))
     opt.step()
-    np.testing.assert_array_equal(a.data, [0.0, 0.0])
+    np.testing.assert_array_equal(a.array, [0.0, 0.0])
     # a plain gradient step (w + ((w − lr·g) − w): equal up to one rounding)
-    np.testing.assert_allclose(b.data, [0.2, -0.4], rtol=1e-15)
+    np.testing.assert_allclose(b.array, [0.2, -0.4], rtol=1e-15)
 
 
 def test_a_penalty_without_prox_is_refused():

@@ -46,7 +46,7 @@ def _solve(cls, penalty, X, y, steps):
         opt.zero_grad()
         _half_mse(w, X, y).backward()
         opt.step()
-    return w.data.copy()
+    return w.array.copy()
 
 
 SOLVERS = [(optim.FISTA, 600), (optim.ProxSGD, 3000)]
@@ -124,8 +124,8 @@ def test_nuclear_norm_denoising_is_singular_value_thresholding(cls):
         opt.zero_grad()
         (((W - mg.tensor(M)) ** 2).sum() * 0.5).backward()
         opt.step()
-    np.testing.assert_allclose(W.data, closed, atol=1e-12)
-    assert np.linalg.matrix_rank(W.data, tol=1e-9) == np.sum(s > lam) < min(M.shape)
+    np.testing.assert_allclose(W.array, closed, atol=1e-12)
+    assert np.linalg.matrix_rank(W.array, tol=1e-9) == np.sum(s > lam) < min(M.shape)
 
 
 def test_a_subgradient_step_on_loss_plus_l1_never_gives_exact_zeros():
@@ -144,5 +144,5 @@ def test_a_subgradient_step_on_loss_plus_l1_never_gives_exact_zeros():
     w_prox = _solve(optim.ProxSGD, l1, X, y, 3000)
     zeros = w_prox == 0
     assert zeros.sum() >= 3
-    assert not (w.data[zeros] == 0).any()
-    assert np.abs(w.data[zeros]).max() < 0.05        # close to 0, never at it
+    assert not (w.array[zeros] == 0).any()
+    assert np.abs(w.array[zeros]).max() < 0.05        # close to 0, never at it

@@ -66,7 +66,7 @@ def test_tensor_round_trip_is_bit_exact(name):
 
 def test_requires_grad_and_parameters_are_kept():
     leaf = mg.randn(3, requires_grad=True)
-    leaf.grad = mg.ones(3).data                             # .grad is not saved, as torch
+    leaf.grad = mg.ones(3).array                             # .grad is not saved, as torch
     non_leaf = leaf * 2
     param = mg.nn.Parameter(mg.randn(2, 2))
     frozen = mg.nn.Parameter(mg.randn(2), requires_grad=False)
@@ -86,7 +86,7 @@ def test_one_tensor_twice_loads_as_one_tensor_and_views_load_separately():
     view = base[2:4]
     loaded = round_trip({"a": base, "b": base, "view": view})
     assert loaded["a"] is loaded["b"]
-    loaded["a"].data[2] = 100.0
+    loaded["a"].array[2] = 100.0
     assert loaded["view"].tolist() == [2.0, 3.0]
 
 

@@ -36,7 +36,7 @@ def test_tensor_copies_its_data_but_from_numpy_shares():
 
 def test_data_is_writable_without_recording():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
-    x.data[0] = 10.0
+    x.array[0] = 10.0
     y = (x * x).sum()
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), [20.0, 4.0])

@@ -93,7 +93,7 @@ def test_contiguous_returns_self_or_a_copy_and_keeps_the_gradient():
     x = mg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     assert x.contiguous() is x
     c = x.T.contiguous()
-    assert c.data.flags.c_contiguous and c is not x
+    assert c.array.flags.c_contiguous and c is not x
     (c * mg.tensor(np.arange(6.0).reshape(3, 2))).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.arange(6.0).reshape(3, 2).T)
 

@@ -414,7 +414,7 @@ def test_training_on_digits_through_a_loader_matches_torch():
         if lib is mg:
             mg.set_default_dtype(np.float64)           # the fixture in conftest.py restores it
             model = mg.nn.Linear(64, 10)
-            model.weight.data[...], model.bias.data[...] = w0, b0
+            model.weight.array[...], model.bias.array[...] = w0, b0
         else:
             model = torch.nn.Linear(64, 10, dtype=torch.float64)
             with torch.no_grad():

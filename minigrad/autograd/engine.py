@@ -37,7 +37,7 @@ def _topological_nodes(roots):
 def _add(a, b, create_graph):
     if create_graph:
         return a + b
-    return Tensor._wrap(a.data + b.data, a.device)
+    return Tensor._wrap(a.array + b.array, a.device)
 
 
 def _check_grad(node, i, inp, g):
@@ -63,7 +63,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     pending = {}  # id(node) -> [grad of each output or None]
     leaf_grads = {}  # id(tensor) -> (tensor, grad)
     # arrays a leaf must not keep as its .grad: the caller's, and those another tensor holds
-    claimed = {id(g.data) for g in grad_outputs}
+    claimed = {id(g.array) for g in grad_outputs}
     wanted = None
     if inputs is not None:
         wanted = {id(t): None for t in inputs}
@@ -149,7 +149,7 @@ def _capture_nonleaf(node, gouts, wanted, claimed):
         g = gouts[t._out_index]
         if g is not None:
             t.grad = g if t.grad is None else t.grad + g
-            claimed.add(id(t.grad.data))
+            claimed.add(id(t.grad.array))
     for t in (getattr(node, "_wanted_outputs", None) or ()) if wanted is not None else ():
         if id(t) in wanted and gouts[t._out_index] is not None:
             wanted[id(t)] = gouts[t._out_index]
@@ -184,17 +184,17 @@ def _accumulate_into_grad(t, g, create_graph, claimed):
         t.grad = _own_copy_unless_fresh(g, claimed)
         t._grad_owned = True
     elif t.grad.requires_grad:
-        t.grad = Tensor._wrap(t.grad.data + g.data, t.device)
+        t.grad = Tensor._wrap(t.grad.array + g.array, t.device)
         t._grad_owned = True
     elif t._grad_owned:
-        t.grad.data += g.data
+        t.grad.array += g.array
     else:  # a .grad the user assigned: not ours to write into
-        t.grad = Tensor._wrap(t.grad.data + g.data, t.device)
+        t.grad = Tensor._wrap(t.grad.array + g.array, t.device)
         t._grad_owned = True
 
 
 def _own_copy_unless_fresh(g, claimed):
-    a = g.data
+    a = g.array
     if (a.base is None and a.flags.writeable and a.flags.c_contiguous
             and id(a) not in claimed):
         claimed.add(id(a))
@@ -215,10 +215,10 @@ def zero_grad(t, set_to_none=True):
         return
     if set_to_none:
         t.grad = None
-    elif t._grad_owned and not t.grad.requires_grad and t.grad.data.flags.writeable:
-        t.grad.data[...] = 0
+    elif t._grad_owned and not t.grad.requires_grad and t.grad.array.flags.writeable:
+        t.grad.array[...] = 0
     else:
-        t.grad = Tensor._wrap(t.backend.xp.zeros_like(t.grad.data), t.device)
+        t.grad = Tensor._wrap(t.backend.xp.zeros_like(t.grad.array), t.device)
         t._grad_owned = True
 
 
@@ -237,7 +237,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
         gs = grad(tensors, inputs, grads, retain_graph=retain_graph,
                   create_graph=create_graph, allow_unused=True)
-        claimed = {id(g.data) for g in grads}
+        claimed = {id(g.array) for g in grads}
         for t, g in zip(inputs, gs):
             if g is not None:
                 _accumulate_into_grad(t, g, create_graph, claimed)
@@ -266,7 +266,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                       allow_unused=True)
         inputs = _as_tuple(inputs, "inputs")
         return tuple([g if g is not None else
-                      Tensor._wrap(t.backend.xp.zeros_like(t.data), t.device)
+                      Tensor._wrap(t.backend.xp.zeros_like(t.array), t.device)
                       for t, g in zip(inputs, result)])
     allow_unused = bool(allow_unused)
     outputs = _as_tuple(outputs, "outputs")
@@ -320,7 +320,7 @@ def _make_grad_outputs(outputs, grad_outputs):
                 f"output {i} (shape {o.shape}) does not require grad and has no grad_fn: "
                 "no input that requires grad was used to compute it")
         if g is None:
-            if o.data.size != 1:
+            if o.array.size != 1:
                 raise ValueError(
                     f"grad can be implicitly created only for scalar outputs, but output {i} "
                     f"is not a scalar: it has shape {o.shape}; pass gradient= (grad_outputs=) "

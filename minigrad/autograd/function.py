@@ -8,7 +8,7 @@ Every differentiable operation is a ``Function`` subclass with two static method
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x.data * x.data          # an array (or a Tensor) of the result
+            return x.array * x.array          # an array (or a Tensor) of the result
         @staticmethod
         def backward(ctx, grad):
             x, = ctx.saved_tensors
@@ -240,10 +240,10 @@ class Function:
             device = "cpu"
         if type(raw) is not tuple:
             out = _wrap_output(raw, device, args)
-            if out.data.base is not None:  # the output is a view of an input (reshape, x[i])
+            if out.array.base is not None:  # the output is a view of an input (reshape, x[i])
                 _share_versions_with_base(out, args)
             # integer outputs carry no gradient, nor do outputs marked non-differentiable
-            if record and out.data.dtype.kind == "f" and \
+            if record and out.array.dtype.kind == "f" and \
                     (ctx._non_differentiable is None or id(raw) not in ctx._non_differentiable):
                 ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
                                               for a in args])
@@ -265,7 +265,7 @@ class Function:
             ctx._out_meta = [(t.shape, t.dtype, t.device) for t in outs]
             marked = ctx._non_differentiable or ()
             for i, t in enumerate(outs):
-                if t.data.dtype.kind == "f" and id(raw[i]) not in marked:
+                if t.array.dtype.kind == "f" and id(raw[i]) not in marked:
                     t._requires_grad = True
                     t._node = ctx
                     t._out_index = i
@@ -314,7 +314,7 @@ def _forward_then_setup_context(forward):
 
 def once_differentiable(backward):
     """Decorates a ``backward`` that is not written with differentiable Tensor ops (it uses
-    ``.data`` or numpy): it runs without recording, and with ``create_graph=True`` its result
+    ``.array`` or numpy): it runs without recording, and with ``create_graph=True`` its result
     is recorded as coming from a node that raises if differentiated, as torch's."""
 
     @functools.wraps(backward)
@@ -341,7 +341,7 @@ class _DelayedError(Function):
 
     @staticmethod
     def forward(ctx, g, *depends_on):
-        return g.data
+        return g.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -353,9 +353,9 @@ def _share_versions_with_base(out, args):
     """Gives ``out`` the version counter of the input whose array it views (numpy and cupy
     record the owner of a view's memory in ``.base``), so a write through either is seen by
     both, as torch's views share their base's counter."""
-    owner = out.data.base
+    owner = out.array.base
     for a in args:
-        if isinstance(a, Tensor) and (a.data is owner or a.data.base is owner):
+        if isinstance(a, Tensor) and (a.array is owner or a.array.base is owner):
             if a._versions is None:
                 a._versions = [0]
             out._versions = a._versions
@@ -364,7 +364,7 @@ def _share_versions_with_base(out, args):
 
 def _wrap_output(o, device, args):
     if isinstance(o, Tensor):
-        return Tensor._wrap(o.data, o._device)
+        return Tensor._wrap(o.array, o._device)
     return Tensor._wrap(_as_array(o, args), device)
 
 

@@ -53,7 +53,7 @@ def _class_rows(input, target, what, ignore_index):
     if input.ndim == 1:
         input = input.unsqueeze(0)
         target_shape = (1,)
-        tgt = target.data.reshape(1) if target.ndim == 0 else None
+        tgt = target.array.reshape(1) if target.ndim == 0 else None
     else:
         tgt = None
         target_shape = (input.shape[0],) + tuple(input.shape[2:])
@@ -61,7 +61,7 @@ def _class_rows(input, target, what, ignore_index):
         if tuple(target.shape) != target_shape:
             raise ValueError(f"{what}: input {input.shape} needs a target of shape "
                              f"{target_shape}, got {target.shape}")
-        tgt = target.data
+        tgt = target.array
     c = input.shape[1]
     if input.ndim > 2:
         axes = (0,) + tuple(range(2, input.ndim)) + (1,)
@@ -84,7 +84,7 @@ def _class_weight(weight, c, like, what):
     if weight.shape != (c,):
         raise ValueError(f"{what}: weight must have shape ({c},) (one per class), got "
                          f"{weight.shape}")
-    return xp.ascontiguousarray(weight.data.astype(like.dtype))
+    return xp.ascontiguousarray(weight.array.astype(like.dtype))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -227,7 +227,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     _check_reduction(reduction, "binary_cross_entropy")
     _same_shape(input, target, "binary_cross_entropy")
     for name, t in (("input", input), ("target", target)):
-        data = t.data
+        data = t.array
         # written so that a NaN fails it too (NaN compares false)
         if data.size and not (float(data.min()) >= 0 and float(data.max()) <= 1):
             raise ValueError(f"binary_cross_entropy: {name} must hold probabilities in [0, 1], "
@@ -287,14 +287,14 @@ def kl_div(input, target, reduction="mean", log_target=False):
         raise ValueError(f"kl_div: reduction must be 'mean', 'sum', 'none' or 'batchmean', got "
                          f"{reduction!r}")
     _same_shape(input, target, "kl_div")
-    if not log_target and target.data.size and float(target.data.min()) < 0:
+    if not log_target and target.array.size and float(target.array.min()) < 0:
         raise ValueError(f"kl_div: target must hold probabilities (≥ 0), got a value "
-                         f"{float(target.data.min())}; pass log_target=True for log-probabilities")
+                         f"{float(target.array.min())}; pass log_target=True for log-probabilities")
     if log_target:
         loss = target.exp() * (target - input)
     else:
         # 0·log 0 = 0: where the target is 0 the log is taken of 1 instead (no −inf, no NaN)
-        mask = Tensor._wrap(target.data > 0, target.device)
+        mask = Tensor._wrap(target.array > 0, target.device)
         loss = ops.where(mask, target * (ops.where(mask, target, 1.0).log() - input), 0.0 * input)
     if reduction == "batchmean":
         return loss.sum() / float(input.shape[0]) if input.ndim else loss.sum()

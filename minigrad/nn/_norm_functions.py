@@ -29,11 +29,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"got input of shape {input.shape}")
         xhat, mean, var = _norm.standardize(input, axes, eps)
         if running_mean is not None:
-            running_mean.data[...] = ((1 - momentum) * running_mean.data
-                                      + momentum * mean.data.reshape(c))
+            running_mean.array[...] = ((1 - momentum) * running_mean.array
+                                      + momentum * mean.array.reshape(c))
         if running_var is not None:
-            running_var.data[...] = ((1 - momentum) * running_var.data
-                                     + momentum * var.data.reshape(c) * (m / (m - 1)))
+            running_var.array[...] = ((1 - momentum) * running_var.array
+                                     + momentum * var.array.reshape(c) * (m / (m - 1)))
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: eval mode needs running_mean and running_var")

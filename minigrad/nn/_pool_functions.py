@@ -85,7 +85,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         inside = ((rows >= 0) & (rows < h))[:, None, :, None] & \
             ((cols >= 0) & (cols < w))[None, :, None, :]
         inside = x.backend.asarray(inside.reshape(k[0] * k[1], 1, oh, ow), np.bool_)
-    chosen = _chosen_tap(taps.data, inside, xp)                  # (C, N, OH, OW)
+    chosen = _chosen_tap(taps.array, inside, xp)                  # (C, N, OH, OW)
     ci, ni, hi, wi = xp.ogrid[:c, :n, :oh, :ow]
     out = taps[ci, chosen, ni, hi, wi].permute(1, 0, 2, 3)
     if not return_indices:

@@ -58,7 +58,7 @@ def dropout(input, p=0.5, training=True):
         return input
     if p == 1:
         return input * 0.0
-    keep = rand(*input.shape, dtype=input.dtype, device=input.device).data >= p
+    keep = rand(*input.shape, dtype=input.dtype, device=input.device).array >= p
     mask = keep.astype(input.dtype) / input.dtype.type(1 - p)
     return input * _const(mask, input)
 
@@ -70,7 +70,7 @@ def embedding(input, weight, padding_idx=None):
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got {input.dtype}")
     n = weight.shape[0]
-    idx = input.data
+    idx = input.array
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
         bad = int(idx.min()) if int(idx.min()) < 0 else int(idx.max())
         raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
@@ -82,7 +82,7 @@ def embedding(input, weight, padding_idx=None):
         padding_idx = int(padding_idx) % n     # −1 is the last row, as torch
         keep = _const(idx != padding_idx, weight)
         if keep.ndim < out.ndim:
-            keep = Tensor._wrap(keep.data[..., None].repeat(out.shape[-1], axis=-1), out.device)
+            keep = Tensor._wrap(keep.array[..., None].repeat(out.shape[-1], axis=-1), out.device)
         out = ops.where(keep, out, out.detach())
     return out
 
@@ -97,7 +97,7 @@ def one_hot(tensor, num_classes=-1):
     if not isinstance(num_classes, numbers.Integral) or isinstance(num_classes, bool):
         raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
     xp = tensor.backend.xp
-    idx = tensor.data
+    idx = tensor.array
     if idx.size and int(idx.min()) < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {int(idx.min())}")
     if num_classes == -1:

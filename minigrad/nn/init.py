@@ -67,7 +67,7 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 
 def _fill(tensor, array_np):
-    tensor.data[...] = tensor.backend.asarray(np.asarray(array_np).astype(tensor.dtype),
+    tensor.array[...] = tensor.backend.asarray(np.asarray(array_np).astype(tensor.dtype),
                                               tensor.dtype)
     return tensor
 
@@ -88,7 +88,7 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, val):
-    tensor.data[...] = val
+    tensor.array[...] = val
     return tensor
 
 
@@ -192,10 +192,10 @@ def orthogonal_(tensor, gain=1, generator=None):
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
                          f"got shape {tensor.shape}")
-    if tensor.data.size == 0:
+    if tensor.array.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor.array.size // rows
     flat = _draws(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

@@ -17,7 +17,7 @@ Names are dotted paths exactly as torch prints them (``0.weight``, ``features.0.
 
 Penalty and constraint hooks (used by minigrad.penalties / minigrad.constraints and the
 optimizers): a Parameter has ``constraint`` (None, or a callable array → array, applied by the
-optimizers after each step as ``p.data[...] = p.constraint(p.data)``); a layer may have
+optimizers after each step as ``p.array[...] = p.constraint(p.array)``); a layer may have
 ``weight_penalty``, ``bias_penalty`` (callables Tensor → scalar Tensor) and
 ``activity_penalty`` (applied to the layer's most recent output); ``Module.penalty()`` sums
 them all, differentiably.
@@ -47,7 +47,7 @@ class Parameter(Tensor):
         if data is None:
             data = creation.empty(0)
         source = data if isinstance(data, Tensor) else creation.tensor(data)
-        self._init(source.data, source.device, requires_grad)
+        self._init(source.array, source.device, requires_grad)
         self.constraint = None
 
     def __repr__(self):
@@ -450,7 +450,7 @@ class Module:
                 continue
             data = t.backend.asarray(array.astype(t.dtype, copy=False), t.dtype)
             if not assign:
-                t.data[...] = data
+                t.array[...] = data
             elif name in self._parameters:
                 setattr(self, name, Parameter(Tensor._wrap(data.copy(), t.device),
                                               requires_grad=t.requires_grad))
@@ -496,7 +496,7 @@ def _indent(text):
 def _convert_in_place(root, device, dtype, floats_only=True):
     """Moves ``root``'s parameters, their grads and its buffers to ``device`` and casts them to
     ``dtype`` (None: unchanged; with ``floats_only``, float tensors only), keeping each tensor
-    object and replacing its array, as torch's ``param.data = fn(param)`` does."""
+    object and replacing its array, as torch's ``param.array = fn(param)`` does."""
     for module in root.modules():
         params = [p for p in module._parameters.values() if p is not None]
         buffers = [b for b in module._buffers.values() if b is not None]
@@ -505,8 +505,8 @@ def _convert_in_place(root, device, dtype, floats_only=True):
             if t.requires_grad and cast is not None and cast.kind != "f":
                 raise RuntimeError(f"cannot cast a parameter that requires grad to {cast}")
             converted = t.detach().to(device, cast)
-            if converted.data is not t.data:
-                t.data, t._device, t._versions = converted.data, converted._device, None
+            if converted.array is not t.array:
+                t.array, t._device, t._versions = converted.array, converted._device, None
     return root
 
 

@@ -49,7 +49,7 @@ class _BatchNorm(Module):
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked.data[...] = 0
+            self.num_batches_tracked.array[...] = 0
 
     def forward(self, input):
         if input.ndim not in self._expected_dims:
@@ -60,9 +60,9 @@ class _BatchNorm(Module):
                              f"{input.shape[1]} channels (shape {input.shape})")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked.array[...] += 1
             if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked.array)
         use_batch = self.training or self.running_mean is None
         return F.batch_norm(input, self.running_mean if not use_batch or self.training else None,
                             self.running_var if not use_batch or self.training else None,

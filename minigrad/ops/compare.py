@@ -53,7 +53,7 @@ def ge(input, other):  # noqa: A002
 
 def _test(x, what, test):
     x = _tensor(x, what)
-    return Tensor._wrap(test(x.backend.xp, x.data), x.device)
+    return Tensor._wrap(test(x.backend.xp, x.array), x.device)
 
 
 def isnan(input):  # noqa: A002
@@ -71,7 +71,7 @@ def isfinite(input):  # noqa: A002
 # ---- logic on truth values --------------------------------------------------------------------
 
 def _truth(x):
-    return x.data if x.dtype.kind == "b" else x.data != 0
+    return x.array if x.dtype.kind == "b" else x.array != 0
 
 
 def _logic(a, b, what, combine):
@@ -130,13 +130,13 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A00
         if not isinstance(v, numbers.Real) or v < 0:
             raise ValueError(f"isclose: {name} must be a non-negative number, got {v!r}")
     a, b = _binary(_tensor(input, "isclose"), other, "isclose")
-    close = a.backend.xp.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    close = a.backend.xp.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return Tensor._wrap(close, a.device)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     """True when ``isclose`` holds everywhere (a Python bool)."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan).array.all())
 
 
 def equal(input, other):  # noqa: A002
@@ -144,4 +144,4 @@ def equal(input, other):  # noqa: A002
     a, b = _tensor(input, "equal"), _tensor(other, "equal")
     if a.device != b.device:
         raise ValueError(f"equal: tensors on different devices: {a.device} and {b.device}")
-    return a.shape == b.shape and bool((a.data == b.data).all())
+    return a.shape == b.shape and bool((a.array == b.array).all())

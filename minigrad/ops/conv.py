@@ -33,7 +33,7 @@ class Im2Col(Function):
         ctx.geometry = ((h, w), kernel_size, stride, padding, dilation)
         backend = x.backend
         out = backend.xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
-        backend.im2col(contiguous(x.data), sh, sw, ph, pw, dh, dw, out)
+        backend.im2col(contiguous(x.array), sh, sw, ph, pw, dh, dw, out)
         return out
 
     @staticmethod
@@ -53,7 +53,7 @@ class Col2Im(Function):
         backend = cols.backend
         out = backend.xp.empty((n, c) + tuple(image_size), dtype=cols.dtype)
         (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-        backend.col2im(contiguous(cols.data), sh, sw, ph, pw, dh, dw, out)
+        backend.col2im(contiguous(cols.array), sh, sw, ph, pw, dh, dw, out)
         return out
 
     @staticmethod

@@ -39,7 +39,7 @@ class Einsum(Function):
         ctx.equation = equation
         ctx.save_for_backward(*operands)
         xp = operands[0].backend.xp
-        return xp.einsum(equation, *[t.data for t in operands], optimize=len(operands) > 1)
+        return xp.einsum(equation, *[t.array for t in operands], optimize=len(operands) > 1)
 
     @staticmethod
     def backward(ctx, grad):

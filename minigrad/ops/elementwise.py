@@ -35,7 +35,7 @@ def _saved_or_recomputed(ctx, name, recompute):
 
 def _run_elementwise(kernel, a, *others):
     """``out`` of an elementwise backend kernel, ``kernel(a, *others, out)``, e.g.
-    ``_run_elementwise(x.backend.relu_forward, x.data)``: the arrays made C-contiguous, ``out``
+    ``_run_elementwise(x.backend.relu_forward, x.array)``: the arrays made C-contiguous, ``out``
     a new array shaped like ``a``."""
     a = contiguous(a)
     out = array_module(a).empty_like(a)
@@ -51,7 +51,7 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return a.data + b.data
+        return a.array + b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -65,7 +65,7 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (a.shape, b.shape)
-        return a.data - b.data
+        return a.array - b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -80,7 +80,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data * b.data
+        return a.array * b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -96,7 +96,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data / b.data
+        return a.array / b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -112,7 +112,7 @@ class Neg(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return -x.data
+        return -x.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -126,7 +126,7 @@ class PowScalar(Function):
     def forward(ctx, x, p):
         ctx.save_for_backward(x)
         ctx.p = p
-        return x.data ** x.data.dtype.type(p)
+        return x.array ** x.array.dtype.type(p)
 
     @staticmethod
     def backward(ctx, grad):
@@ -154,7 +154,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data ** b.data
+        return a.array ** b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -174,7 +174,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.data.copy()
+        return x.array.copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -187,7 +187,7 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.dtype = x.dtype
-        return x.data.astype(dtype)
+        return x.array.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -203,7 +203,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = x.backend.xp.exp(x.data)
+        ctx.y = x.backend.xp.exp(x.array)
         return ctx.y
 
     @staticmethod
@@ -218,7 +218,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.log(x.data)
+        return x.backend.xp.log(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -233,7 +233,7 @@ class Expm1(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = x.backend.xp.expm1(x.data)
+        ctx.y = x.backend.xp.expm1(x.array)
         return ctx.y
 
     @staticmethod
@@ -248,7 +248,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = x.backend.xp.sqrt(x.data)
+        ctx.y = x.backend.xp.sqrt(x.array)
         return ctx.y
 
     @staticmethod
@@ -263,13 +263,13 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.abs(x.data)
+        return x.backend.xp.abs(x.array)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         xp = x.backend.xp
-        return grad * _const(xp.where(xp.isnan(x.data), 0, xp.sign(x.data)).astype(x.dtype), x)
+        return grad * _const(xp.where(xp.isnan(x.array), 0, xp.sign(x.array)).astype(x.dtype), x)
 
 
 class Relu(Function):
@@ -278,14 +278,14 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _run_elementwise(x.backend.relu_forward, x.data)
+        return _run_elementwise(x.backend.relu_forward, x.array)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         if not is_grad_enabled():  # one fused pass: grad * [not x ≤ 0]
-            return _const(_run_elementwise(x.backend.relu_backward, x.data, grad.data), x)
-        return grad * _const((~(x.data <= 0)).astype(x.dtype), x)
+            return _const(_run_elementwise(x.backend.relu_backward, x.array, grad.array), x)
+        return grad * _const((~(x.array <= 0)).astype(x.dtype), x)
 
 
 class Sigmoid(Function):
@@ -295,14 +295,14 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = _run_elementwise(x.backend.sigmoid_forward, x.data)
+        ctx.y = _run_elementwise(x.backend.sigmoid_forward, x.array)
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
         if not is_grad_enabled():
-            return _const(_run_elementwise(x.backend.sigmoid_backward, ctx.y, grad.data), x)
+            return _const(_run_elementwise(x.backend.sigmoid_backward, ctx.y, grad.array), x)
         y = x.sigmoid()
         return grad * y * (1 - y)
 
@@ -314,14 +314,14 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = _run_elementwise(x.backend.tanh_forward, x.data)
+        ctx.y = _run_elementwise(x.backend.tanh_forward, x.array)
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
         if not is_grad_enabled():
-            return _const(_run_elementwise(x.backend.tanh_backward, ctx.y, grad.data), x)
+            return _const(_run_elementwise(x.backend.tanh_backward, ctx.y, grad.array), x)
         y = x.tanh()
         return grad * (1 - y * y)
 
@@ -332,7 +332,7 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.log1p(x.data)
+        return x.backend.xp.log1p(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -347,7 +347,7 @@ class LogBase(Function):
     def forward(ctx, x, base):
         ctx.save_for_backward(x)
         ctx.base = base
-        return (x.backend.xp.log2 if base == 2 else x.backend.xp.log10)(x.data)
+        return (x.backend.xp.log2 if base == 2 else x.backend.xp.log10)(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -362,7 +362,7 @@ class Reciprocal(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = 1 / x.data
+        ctx.y = 1 / x.array
         return ctx.y
 
     @staticmethod
@@ -378,7 +378,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = 1 / x.backend.xp.sqrt(x.data)
+        ctx.y = 1 / x.backend.xp.sqrt(x.array)
         return ctx.y
 
     @staticmethod
@@ -394,7 +394,7 @@ class Clip(Function):
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
         ctx.bounds = (lo, hi)
-        return x.backend.xp.clip(x.data, lo, hi)
+        return x.backend.xp.clip(x.array, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
@@ -402,9 +402,9 @@ class Clip(Function):
         lo, hi = ctx.bounds
         inside = x.backend.xp.ones(x.shape, dtype=bool)
         if lo is not None:
-            inside &= x.data >= lo
+            inside &= x.array >= lo
         if hi is not None:
-            inside &= x.data <= hi
+            inside &= x.array <= hi
         return grad * _const(inside.astype(x.dtype), x), None, None
 
 
@@ -425,22 +425,22 @@ class ClampTensor(Function):
     def forward(ctx, x, lo, hi):
         xp = x.backend.xp
         ctx.save_for_backward(x, lo, hi)
-        y = x.data if lo is None else xp.maximum(x.data, lo.data)
-        return y if hi is None else xp.minimum(y, hi.data)
+        y = x.array if lo is None else xp.maximum(x.array, lo.array)
+        return y if hi is None else xp.minimum(y, hi.array)
 
     @staticmethod
     def backward(ctx, grad):
         x, lo, hi = ctx.saved_tensors
-        above_lo = True if lo is None else x.data >= lo.data
-        below_hi = True if hi is None else x.data <= hi.data
+        above_lo = True if lo is None else x.array >= lo.array
+        below_hi = True if hi is None else x.array <= hi.array
         grads = [None, None, None]
         if ctx.needs_input_grad[0]:
             grads[0] = sum_to_shape(grad * _mask(above_lo & below_hi, grad), x.shape)
         if lo is not None and ctx.needs_input_grad[1]:
-            to_lo = (x.data < lo.data) & (True if hi is None else lo.data < hi.data)
+            to_lo = (x.array < lo.array) & (True if hi is None else lo.array < hi.array)
             grads[1] = sum_to_shape(grad * _mask(to_lo, grad), lo.shape)
         if hi is not None and ctx.needs_input_grad[2]:
-            to_hi = (x.data > hi.data) | (False if lo is None else hi.data < lo.data)
+            to_hi = (x.array > hi.array) | (False if lo is None else hi.array < lo.array)
             grads[2] = sum_to_shape(grad * _mask(to_hi, grad), hi.shape)
         return tuple(grads)
 
@@ -457,12 +457,12 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.backend.xp.maximum(a.data, b.data)
+        return a.backend.xp.maximum(a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _select_grads(ctx, grad, a, b, a.data > b.data, b.data > a.data)
+        return _select_grads(ctx, grad, a, b, a.array > b.array, b.array > a.array)
 
 
 class Minimum(Function):
@@ -471,19 +471,19 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.backend.xp.minimum(a.data, b.data)
+        return a.backend.xp.minimum(a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return _select_grads(ctx, grad, a, b, a.data < b.data, b.data < a.data)
+        return _select_grads(ctx, grad, a, b, a.array < b.array, b.array < a.array)
 
 
 def _select_grads(ctx, grad, a, b, a_wins, b_wins):
     """Gradients of an elementwise selection, torch's rule: each side keeps the gradient unless
     it lost (then 0) or tied (then ½). A NaN neither loses nor ties, so a NaN side keeps it."""
     xp = a.backend.xp
-    tie = a.data == b.data
+    tie = a.array == b.array
     wa = xp.where(tie, 0.5, xp.where(b_wins, 0.0, 1.0)).astype(grad.dtype)
     wb = xp.where(tie, 0.5, xp.where(a_wins, 0.0, 1.0)).astype(grad.dtype)
     ga = sum_to_shape(grad * _const(wa, a), a.shape) if ctx.needs_input_grad[0] else None
@@ -498,13 +498,13 @@ class Where(Function):
     def forward(ctx, cond, a, b):
         ctx.shapes = (a.shape, b.shape)
         ctx.save_for_backward(cond)   # so that writing into cond later is caught
-        return a.backend.xp.where(cond.data, a.data, b.data)
+        return a.backend.xp.where(cond.array, a.array, b.array)
 
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
         (cond,) = ctx.saved_tensors
-        mask = _const(cond.data.astype(grad.dtype), grad)
+        mask = _const(cond.array.astype(grad.dtype), grad)
         ga = sum_to_shape(grad * mask, sa) if ctx.needs_input_grad[1] else None
         gb = sum_to_shape(grad * (1 - mask), sb) if ctx.needs_input_grad[2] else None
         return None, ga, gb
@@ -595,7 +595,7 @@ def where(condition, a, b):
         raise ValueError(f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do "
                          "not broadcast together") from None
     full = np.broadcast_shapes(condition.shape, a.shape, b.shape)
-    cond = Tensor._wrap(condition.backend.xp.broadcast_to(condition.data, full), a.device)
+    cond = Tensor._wrap(condition.backend.xp.broadcast_to(condition.array, full), a.device)
     return Where.apply(cond, broadcast_to(a, full), broadcast_to(b, full))
 
 

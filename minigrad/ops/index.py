@@ -49,7 +49,7 @@ class Gather(Function):
     def forward(ctx, x, dim, index):
         ctx.save_for_backward(index)   # an in-place write into index later is caught
         ctx.dim, ctx.in_shape = dim, x.shape
-        return x.data[_along(index.data, dim)]
+        return x.array[_along(index.array, dim)]
 
     @staticmethod
     def backward(ctx, grad):
@@ -66,8 +66,8 @@ class ScatterAdd(Function):
     def forward(ctx, x, dim, index, src):
         ctx.save_for_backward(index)
         ctx.dim, ctx.src_shape = dim, src.shape
-        out = x.data.copy()
-        _scatter_add(x.backend.xp, out, _along(index.data, dim), src.data[_leading(index.shape)])
+        out = x.array.copy()
+        _scatter_add(x.backend.xp, out, _along(index.array, dim), src.array[_leading(index.shape)])
         return out
 
     @staticmethod
@@ -91,8 +91,8 @@ class Scatter(Function):
         ctx.save_for_backward(index)
         ctx.dim = dim
         ctx.src_shape = src.shape if isinstance(src, Tensor) else None
-        out = x.data.copy()
-        out[_along(index.data, dim)] = (src.data[_leading(index.shape)]
+        out = x.array.copy()
+        out[_along(index.array, dim)] = (src.array[_leading(index.shape)]
                                         if isinstance(src, Tensor) else src)
         return out
 
@@ -115,8 +115,8 @@ def _check_index(index, x, what, dim_size, dim):
         raise TypeError(f"{what}: index must be an integer tensor, got {index.dtype}")
     if index.device != x.device:
         raise ValueError(f"{what}: index is on {index.device}, the tensor on {x.device}")
-    if index.data.size:
-        lo, hi = int(index.data.min()), int(index.data.max())
+    if index.array.size:
+        lo, hi = int(index.array.min()), int(index.array.max())
         if lo < 0 or hi >= dim_size:
             raise ValueError(f"{what}: index {lo if lo < 0 else hi} is out of range for dim "
                              f"{dim} of size {dim_size} (indices lie in [0, {dim_size}))")
@@ -206,7 +206,7 @@ def index_select(x, dim, index):
         return reshape(index_select(_as_vector(x, dim, index, "index_select"), 0, index), ())
     d = _axis(dim, x.ndim, "index_select: dim")
     _check_index(index, x, "index_select", x.shape[d], d)
-    return getitem(x, (slice(None),) * d + (index.data.reshape(-1),))
+    return getitem(x, (slice(None),) * d + (index.array.reshape(-1),))
 
 
 def take_along_dim(x, indices, dim=None):
@@ -232,6 +232,6 @@ def take_along_dim(x, indices, dim=None):
                          f"broadcast off dim {d}") from None
     x_shape, i_shape = list(common), list(common)
     x_shape[d], i_shape[d] = x.shape[d], indices.shape[d]
-    wide = Tensor._wrap(indices.backend.xp.broadcast_to(indices.data, tuple(i_shape)),
+    wide = Tensor._wrap(indices.backend.xp.broadcast_to(indices.array, tuple(i_shape)),
                         indices.device)
     return gather(broadcast_to(x, tuple(x_shape)), d, wide)

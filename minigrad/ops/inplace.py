@@ -10,7 +10,7 @@ views share. The rules are torch's:
   computed from the new values — a silently wrong number;
 * an in-place op on a leaf that requires grad raises unless recording is off: under
   ``mg.no_grad()`` (an optimizer step, ``p -= lr * p.grad``) the parameter stays the same leaf;
-* writes through ``.data`` are the escape hatch: not checked, not counted.
+* writes through ``.array`` are the escape hatch: not checked, not counted.
 
 One deliberate difference from torch: while recording, minigrad refuses an in-place op on a
 tensor that is part of the graph (a non-leaf that requires grad, or a write of a value that
@@ -74,7 +74,7 @@ def inplace(t, compute, what, operand=None):
         raise TypeError(f"{what}: the result has dtype {result.dtype}, which cannot be written "
                         f"into the tensor's {t.dtype} without a cast; use t = t {what[:-1]} ... "
                         "or convert the tensor first")
-    t.data[...] = result.data
+    t.array[...] = result.array
     bump_version(t)
     return t
 
@@ -86,7 +86,7 @@ def fill_(t, value, what):
         raise TypeError(f"{what}: the fill value must be a number or a one-element tensor, "
                         f"got {type(value).__name__}")
     check_writable(t, what, value)
-    t.data[...] = value.item() if isinstance(value, Tensor) else value
+    t.array[...] = value.item() if isinstance(value, Tensor) else value
     bump_version(t)
     return t
 
@@ -98,14 +98,14 @@ def copy_(t, src):
         raise TypeError(f"copy_: src must be a Tensor, got {type(src).__name__}")
     check_writable(t, "copy_", src)
     xp = t.backend.xp
-    values = src.data if src.device == t.device else t.backend.asarray(
-        src.backend.to_numpy(src.data), src.dtype)
+    values = src.array if src.device == t.device else t.backend.asarray(
+        src.backend.to_numpy(src.array), src.dtype)
     try:
         values = xp.broadcast_to(values, t.shape)
     except ValueError:
         raise ValueError(f"copy_: src of shape {src.shape} does not broadcast to the tensor's "
                          f"shape {t.shape}") from None
-    t.data[...] = values.astype(t.dtype, copy=False)
+    t.array[...] = values.astype(t.dtype, copy=False)
     bump_version(t)
     return t
 
@@ -115,7 +115,7 @@ def random_fill_(t, draw, what):
     if t.dtype.kind != "f":
         raise TypeError(f"{what} needs a floating-point tensor, got {t.dtype}")
     check_writable(t, what)
-    t.data[...] = t.backend.asarray(draw(_rng(), t.shape).astype(t.dtype), t.dtype)
+    t.array[...] = t.backend.asarray(draw(_rng(), t.shape).astype(t.dtype), t.dtype)
     bump_version(t)
     return t
 
@@ -123,5 +123,5 @@ def random_fill_(t, draw, what):
 def setitem(t, index, value):
     """t[index] = value, written into t's array (a counted in-place write)."""
     check_writable(t, "t[index] = value", value)
-    t.data[_normalize_index(index)] = value.data if isinstance(value, Tensor) else value
+    t.array[_normalize_index(index)] = value.array if isinstance(value, Tensor) else value
     bump_version(t)

@@ -69,6 +69,6 @@ def hstack(tensors):
 
 def vstack(tensors):
     """Joined row-wise, a 1-D tensor (or a number) being one row (torch.vstack)."""
-    tensors = [t if t.ndim >= 2 else reshape(t, (1, t.data.size))
+    tensors = [t if t.ndim >= 2 else reshape(t, (1, t.array.size))
                for t in _tensor_list(tensors, "vstack")]
     return concatenate(tensors, 0)

@@ -24,7 +24,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data @ b.data
+        return a.array @ b.array
 
     @staticmethod
     def backward(ctx, grad):
@@ -74,7 +74,7 @@ class MatMulBT(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a.data @ b.data.T
+        return a.array @ b.array.T
 
     @staticmethod
     def backward(ctx, grad):

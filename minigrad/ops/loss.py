@@ -28,7 +28,7 @@ class CrossEntropyRows(Function):
     def forward(ctx, x, target, weight, label_smoothing, ignore_index):
         backend = x.backend
         xp = backend.xp
-        a = contiguous(x.data)
+        a = contiguous(x.array)
         probs = xp.empty_like(a)
         loss = xp.empty(a.shape[0], dtype=a.dtype)
         backend.cross_entropy_forward(a, target, weight, label_smoothing, ignore_index, probs,
@@ -46,7 +46,7 @@ class CrossEntropyRows(Function):
         if not is_grad_enabled():
             out = xp.empty_like(ctx.probs)
             backend.cross_entropy_backward(ctx.probs, target, weight, eps, ignore_index,
-                                           contiguous(grad.data), out)
+                                           contiguous(grad.array), out)
             return Tensor._wrap(out, x.device), None, None, None, None
         return _readable_backward(x, grad, target, weight, eps, ignore_index), None, None, None, None
 
@@ -86,8 +86,8 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, p, y):
         ctx.save_for_backward(p, y)
-        log_p, log_q = _clamped_logs(p.data)
-        return -(y.data * log_p + (1 - y.data) * log_q)
+        log_p, log_q = _clamped_logs(p.array)
+        return -(y.array * log_p + (1 - y.array) * log_q)
 
     @staticmethod
     def backward(ctx, grad):
@@ -100,7 +100,7 @@ class BinaryCrossEntropy(Function):
                 grad_y = grad * (maximum((1.0 - p).log(), -100.0)
                                  - maximum(p.log(), -100.0))
             else:
-                log_p, log_q = _clamped_logs(p.data)
+                log_p, log_q = _clamped_logs(p.array)
                 grad_y = grad * Tensor._wrap(log_q - log_p, p.device)
         return grad_p, grad_y
 

@@ -29,7 +29,7 @@ class Triangle(Function):
         # diagonal k is what tri(k - 1) leaves out
         keep = ~xp.tri(rows, cols, diagonal - 1, dtype=bool) if upper else \
             xp.tri(rows, cols, diagonal, dtype=bool)
-        return xp.where(keep, x.data, xp.zeros((), x.dtype))
+        return xp.where(keep, x.array, xp.zeros((), x.dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -67,7 +67,7 @@ class MaskedFill(Function):
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.save_for_backward(mask)   # an in-place write into the mask later is caught
-        return x.backend.xp.where(mask.data, value.data, x.data)
+        return x.backend.xp.where(mask.array, value.array, x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -93,7 +93,7 @@ def masked_fill(x, mask, value):
         raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast with the "
                          f"tensor's shape {x.shape}") from None
     if mask.shape != full:   # a view of the user's mask, sharing its version counter
-        mask = share_versions(Tensor._wrap(mask.backend.xp.broadcast_to(mask.data, full),
+        mask = share_versions(Tensor._wrap(mask.backend.xp.broadcast_to(mask.array, full),
                                            mask.device), mask)
     return MaskedFill.apply(broadcast_to(x, full), mask, _fill_value(value, x))
 
@@ -107,7 +107,7 @@ def _fill_value(value, x):
         if value.dtype == x.dtype:
             return value
         if x.dtype.kind == "f" and value.dtype.kind != "f":   # an integer value: exact
-            return Tensor._wrap(value.data.astype(x.dtype), value.device)
+            return Tensor._wrap(value.array.astype(x.dtype), value.device)
         raise TypeError(f"masked_fill: value is {value.dtype}, the tensor {x.dtype}; convert "
                         "one of them (minigrad does not cast silently)")
     if not isinstance(value, numbers.Real):

@@ -35,7 +35,7 @@ def standardize(x, axes, eps):
     centred = x - mean
     xp = x.backend.xp
     with _ignore_overflow():
-        s = xp.abs(centred.data).max(axis=axes, keepdims=True)
+        s = xp.abs(centred.array).max(axis=axes, keepdims=True)
     s = xp.where(xp.isfinite(s) & (s > 1), s, 1).astype(x.dtype)
     if not bool((s != 1).any()):    # the ordinary case: no rescaling, the plain formula
         var = (centred * centred).mean(axis=axes, keepdims=True)
@@ -76,8 +76,8 @@ class ClampMin(Function):
 
     @staticmethod
     def forward(ctx, n, eps):
-        ctx.keep = ~(n.data < eps)
-        return n.backend.xp.where(ctx.keep, n.data, eps).astype(n.dtype)
+        ctx.keep = ~(n.array < eps)
+        return n.backend.xp.where(ctx.keep, n.array, eps).astype(n.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -105,12 +105,12 @@ class L2Norm(Function):
         # ‖x‖ = s·‖x/s‖ with s = max|x|: x² would overflow for |x| ≳ 1e154 (and underflow
         # below 1e-154), where torch, which scales too, still gives the norm
         with np.errstate(over="ignore", invalid="ignore"):
-            s = xp.abs(x.data).max(axis=axis, keepdims=True) if x.data.size else None
+            s = xp.abs(x.array).max(axis=axis, keepdims=True) if x.array.size else None
         if s is None or not bool(((s > 1e150) | ((s < 1e-150) & (s > 0))).any()):
-            norm = xp.sqrt((x.data * x.data).sum(axis=axis, keepdims=True))
+            norm = xp.sqrt((x.array * x.array).sum(axis=axis, keepdims=True))
         else:
             s = xp.where(xp.isfinite(s) & (s > 0), s, 1).astype(x.dtype)
-            norm = s * xp.sqrt(((x.data / s) ** 2).sum(axis=axis, keepdims=True))
+            norm = s * xp.sqrt(((x.array / s) ** 2).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(x)
         ctx.norm = norm
         return norm
@@ -145,8 +145,8 @@ class LpNorm(Function):
     def forward(ctx, x, p, axis):
         ctx.p, ctx.axis = p, axis
         xp = x.backend.xp
-        size = x.data.ndim and x.data.shape[axis]
-        a = xp.abs(x.data)
+        size = x.array.ndim and x.array.shape[axis]
+        a = xp.abs(x.array)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if math.isinf(p):
                 norm = a.max(axis=axis, keepdims=True) if p > 0 else a.min(axis=axis,
@@ -174,12 +174,12 @@ class LpNorm(Function):
             return Tensor._wrap(xp.asarray(array).astype(x.dtype), x.device)
 
         if p == 0:   # zero, not grad·0: that would be NaN where the upstream gradient is ±inf
-            return const(xp.zeros_like(x.data)), None, None
-        sign = const(xp.sign(x.data))
+            return const(xp.zeros_like(x.array)), None, None
+        sign = const(xp.sign(x.array))
         if p == 1:
             return grad * sign, None, None
         if math.isinf(p):
-            a = xp.abs(x.data)
+            a = xp.abs(x.array)
             hit = (a == n) | xp.isnan(a)
             return grad * sign * const(hit / hit.sum(axis=axis, keepdims=True)), None, None
         norm = const(n)
@@ -188,9 +188,9 @@ class LpNorm(Function):
         # (|x|/n)^(p−1) only where x ≠ 0 (so n ≠ 0) and, for p < 1, |x| < ∞ (where it is 0):
         # elsewhere |x| is replaced by 1 and n = 0 by 1 before dividing and raising, so that
         # neither the value nor its derivative is 0·∞ there (a NaN x gives NaN, via sign(x))
-        regular = x.data != 0
+        regular = x.array != 0
         if p < 1:
-            regular &= ~xp.isinf(x.data)
+            regular &= ~xp.isinf(x.array)
         regular = Tensor._wrap(regular, x.device)
         ratio = where(regular, x.abs(), 1.0) / where(Tensor._wrap(n != 0, x.device), norm, 1.0)
         return grad * sign * where(regular, ratio ** (p - 1), 0.0), None, None

@@ -34,7 +34,7 @@ class _GroupNorms(Function):
     def forward(ctx, w, grouping):
         ctx.save_for_backward(w)
         ctx.grouping = grouping
-        ctx.norms = array_module(w.data).sqrt(grouping.sumsq(w.data))
+        ctx.norms = array_module(w.array).sqrt(grouping.sumsq(w.array))
         return ctx.norms
 
     @staticmethod
@@ -43,7 +43,7 @@ class _GroupNorms(Function):
         grouping = ctx.grouping
         n = _GroupNorms.apply(w, grouping) if is_grad_enabled() else \
             Tensor._wrap(ctx.norms, w.device)
-        positive = n.data > 0
+        positive = n.array > 0
         nonzero = Tensor._wrap(positive.astype(n.dtype), n.device)   # 1 on groups with n > 0
         zero = Tensor._wrap((~positive).astype(n.dtype), n.device)   # 1 on zero groups
         safe = n * nonzero + zero                                     # n, with 1 where n = 0
@@ -60,7 +60,7 @@ class _TopSingularValue(Function):
     @staticmethod
     def forward(ctx, w, u, v):
         ctx.u, ctx.v = u, v
-        return u @ w.data @ v
+        return u @ w.array @ v
 
     @staticmethod
     def backward(ctx, grad):
@@ -87,7 +87,7 @@ class _NuclearNorm(Function):
 
     @staticmethod
     def forward(ctx, w):
-        s, ctx.uvt = _svd_uvt(w.data)
+        s, ctx.uvt = _svd_uvt(w.array)
         return s.sum()
 
     @staticmethod

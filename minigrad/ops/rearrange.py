@@ -19,7 +19,7 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return x.backend.xp.flip(x.data, dims).copy()   # a copy, as torch's (not a view)
+        return x.backend.xp.flip(x.array, dims).copy()   # a copy, as torch's (not a view)
 
     @staticmethod
     def backward(ctx, grad):
@@ -42,7 +42,7 @@ class Roll(Function):
     @staticmethod
     def forward(ctx, x, shifts, dims):
         ctx.shifts, ctx.dims = shifts, dims
-        return x.backend.xp.roll(x.data, shifts, dims)
+        return x.backend.xp.roll(x.array, shifts, dims)
 
     @staticmethod
     def backward(ctx, grad):

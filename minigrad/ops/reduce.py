@@ -47,7 +47,7 @@ class Sum(Function):
         ctx.in_shape = x.shape
         ctx.axes = axes
         everything = len(axes) == x.ndim  # numpy's axis=None path is the fast one
-        return x.data.sum(axis=None if everything else axes, keepdims=keepdims)
+        return x.array.sum(axis=None if everything else axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
@@ -92,9 +92,9 @@ class Amax(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdims, smallest):
         xp = x.backend.xp
-        y_kept = (x.data.min if smallest else x.data.max)(axis=axes, keepdims=True)
+        y_kept = (x.array.min if smallest else x.array.max)(axis=axes, keepdims=True)
         # a NaN is the max (or min) of its slice: the gradient goes to the NaNs there, as torch
-        hits = ((x.data == y_kept) | (xp.isnan(x.data) & xp.isnan(y_kept))).astype(x.dtype)
+        hits = ((x.array == y_kept) | (xp.isnan(x.array) & xp.isnan(y_kept))).astype(x.dtype)
         ctx.weights = hits / hits.sum(axis=axes, keepdims=True)
         ctx.kept = y_kept.shape
         return y_kept if keepdims else y_kept.reshape([s for i, s in enumerate(x.shape) if i not in axes])
@@ -109,7 +109,7 @@ def _nonempty_axes(x, axis, what):
     """The axes of max/min, none of them empty (an empty slice has no max; as torch, other
     axes may be empty: the result is then empty too)."""
     axes = normalize_axes(axis, x.ndim)
-    if x.data.size == 0 and (not axes or any(x.shape[a] == 0 for a in axes)):
+    if x.array.size == 0 and (not axes or any(x.shape[a] == 0 for a in axes)):
         raise ValueError(f"{what} of an empty tensor (shape {x.shape}, reduced over {axes})")
     return axes
 
@@ -162,14 +162,14 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        ctx.y = _run_rows(x.backend.softmax_forward, x.data, axis=axis)
+        ctx.y = _run_rows(x.backend.softmax_forward, x.array, axis=axis)
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
         x, axis = ctx.inputs[0], ctx.axis
         if not is_grad_enabled():  # one fused pass per row
-            return Tensor._wrap(_run_rows(x.backend.softmax_backward, ctx.y, grad.data,
+            return Tensor._wrap(_run_rows(x.backend.softmax_backward, ctx.y, grad.array,
                                           axis=axis), x.device), None
         y = softmax(x, axis)
         return y * (grad - (grad * y).sum(axis=axis, keepdims=True)), None
@@ -183,14 +183,14 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        ctx.y = _run_rows(x.backend.log_softmax_forward, x.data, axis=axis)
+        ctx.y = _run_rows(x.backend.log_softmax_forward, x.array, axis=axis)
         return ctx.y
 
     @staticmethod
     def backward(ctx, grad):
         x, axis = ctx.inputs[0], ctx.axis
         if not is_grad_enabled():
-            return Tensor._wrap(_run_rows(x.backend.log_softmax_backward, ctx.y, grad.data,
+            return Tensor._wrap(_run_rows(x.backend.log_softmax_backward, ctx.y, grad.array,
                                           axis=axis), x.device), None
         return grad - softmax(x, axis) * grad.sum(axis=axis, keepdims=True), None
 
@@ -202,7 +202,7 @@ class LogSumExp(Function):
     def forward(ctx, x, axis, keepdims):
         ctx.axis = axis
         ctx.kept = _kept_shape(x.shape, (axis,))
-        y = _run_rows(x.backend.logsumexp_forward, x.data, axis=axis, out_cols=False)
+        y = _run_rows(x.backend.logsumexp_forward, x.array, axis=axis, out_cols=False)
         return y.reshape(ctx.kept) if keepdims else y
 
     @staticmethod
@@ -210,7 +210,7 @@ class LogSumExp(Function):
         x, axis = ctx.inputs[0], ctx.axis
         g = broadcast_to(reshape(grad, ctx.kept), x.shape)
         if not is_grad_enabled():
-            p = _run_rows(x.backend.softmax_forward, x.data, axis=axis)
+            p = _run_rows(x.backend.softmax_forward, x.array, axis=axis)
             return g * Tensor._wrap(p, x.device), None, None
         return g * softmax(x, axis), None, None
 
@@ -243,14 +243,14 @@ def logsumexp(x, axis=-1, keepdims=False, *, dim=None, keepdim=False):
 def argmax(x, axis=None, keepdims=False, *, dim=None, keepdim=False):
     """Index of the largest value over ``axis`` (an int; None: of the flattened tensor)."""
     axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
-    return Tensor._wrap(x.backend.xp.asarray(x.data.argmax(axis=axis, keepdims=keepdims)),
+    return Tensor._wrap(x.backend.xp.asarray(x.array.argmax(axis=axis, keepdims=keepdims)),
                         x.device)
 
 
 def argmin(x, axis=None, keepdims=False, *, dim=None, keepdim=False):
     """Index of the smallest value over ``axis`` (an int; None: of the flattened tensor)."""
     axis, keepdims = _torch_spelling(axis, keepdims, dim, keepdim)
-    return Tensor._wrap(x.backend.xp.asarray(x.data.argmin(axis=axis, keepdims=keepdims)),
+    return Tensor._wrap(x.backend.xp.asarray(x.array.argmin(axis=axis, keepdims=keepdims)),
                         x.device)
 
 
@@ -268,7 +268,7 @@ class Prod(Function):
     def forward(ctx, x, dim, keepdim):
         ctx.save_for_backward(x)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return x.data.prod(axis=dim, keepdims=keepdim)
+        return x.array.prod(axis=dim, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -294,7 +294,7 @@ def _product_of_others(x, dim):
     from .elementwise import where
     levels = []
     while True:
-        zero = x.data == 0
+        zero = x.array == 0
         if not bool(zero.any()):
             break
         first = Tensor._wrap(zero & (x.backend.xp.cumsum(zero, axis=dim) == 1), x.device)
@@ -313,7 +313,7 @@ def prod(x, dim=None, keepdim=False):
     """Π of the elements along ``dim`` (one dim, or None for all), as torch.prod; an integer
     or bool tensor gives int64."""
     if x.dtype.kind in "biu":
-        x = Tensor._wrap(x.data.astype(np.int64), x.device)
+        x = Tensor._wrap(x.array.astype(np.int64), x.device)
     if dim is None:
         out = Prod.apply(reshape(x, (-1,)), 0, False)
         return reshape(out, (1,) * x.ndim) if keepdim else out

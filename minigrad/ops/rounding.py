@@ -27,18 +27,18 @@ class Step(Function):
 
     @staticmethod
     def forward(ctx, x, f):
-        return f(x.data)
+        return f(x.array)
 
     @staticmethod
     def backward(ctx, grad):
-        return Tensor._wrap(grad.backend.xp.zeros_like(grad.data), grad.device), None
+        return Tensor._wrap(grad.backend.xp.zeros_like(grad.array), grad.device), None
 
 
 def _step(x, what, f):
     if not isinstance(x, Tensor):
         raise TypeError(f"{what} expects a Tensor, got {type(x).__name__}")
     if x.dtype.kind in "biu" and what != "sign":
-        return Tensor._wrap(x.data.copy(), x.device)   # an integer is its own floor, ...
+        return Tensor._wrap(x.array.copy(), x.device)   # an integer is its own floor, ...
     return Step.apply(x, f)
 
 
@@ -75,7 +75,7 @@ def sign(x):
     """−1, 0 or 1, and 0 at NaN (torch's, where numpy gives NaN); a bool tensor is its own
     sign, as torch."""
     if isinstance(x, Tensor) and x.dtype.kind == "b":
-        return Tensor._wrap(x.data.copy(), x.device)
+        return Tensor._wrap(x.array.copy(), x.device)
     return _step(x, "sign", lambda a: _xp(a).where(_xp(a).isnan(a), 0, _xp(a).sign(a))
                  .astype(a.dtype, copy=False))
 

@@ -31,7 +31,7 @@ class CumSum(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        return x.backend.xp.cumsum(x.data, axis=dim)
+        return x.backend.xp.cumsum(x.array, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -56,7 +56,7 @@ class CumProd(Function):
     def forward(ctx, x, dim):
         ctx.save_for_backward(x)
         ctx.dim = dim
-        return x.backend.xp.cumprod(x.data, axis=dim)
+        return x.backend.xp.cumprod(x.array, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -70,7 +70,7 @@ def _cumprod_grad(x, g, dim):
     from .elementwise import where
     levels = []
     while True:
-        zero = x.data == 0
+        zero = x.array == 0
         if not bool(zero.any()):
             break
         xp = x.backend.xp
@@ -95,7 +95,7 @@ def _scan(fn, x, dim, what):
         raise TypeError(f"{what}() needs a dim (torch has no default)")
     dim = _axis(dim, x.ndim, "dim")
     if x.dtype.kind in "biu":
-        x = Tensor._wrap(x.data.astype(np.int64), x.device)
+        x = Tensor._wrap(x.array.astype(np.int64), x.device)
     if x.ndim == 0:
         return fn.apply(x.reshape(1), 0).reshape(())
     return fn.apply(x, dim)

@@ -111,7 +111,7 @@ def _extreme(x, dim, keepdim, largest, what, other):
         return (amax if largest else amin)(x)   # ties share the gradient, as torch's max()
     dim = _check(x, dim, what)
     x1 = _as_1d(x)
-    find = x1.data.argmax if largest else x1.data.argmin   # the first of ties; NaN wins
+    find = x1.array.argmax if largest else x1.array.argmin   # the first of ties; NaN wins
     indices = x1.backend.xp.expand_dims(find(axis=dim), dim)
     kind = return_types.max if largest else return_types.min
     return _pair(kind, x, _take_along(x1, indices, dim), indices, dim, keepdim)
@@ -139,7 +139,7 @@ def sort(x, dim=-1, descending=False, *, stable=False):
     docstring), NaN last ascending and first descending."""
     dim = _check(x, dim, "sort", nonempty=False)
     x1 = _as_1d(x)
-    indices = _stable_order(x1.data, dim, descending)
+    indices = _stable_order(x1.array, dim, descending)
     return _pair(return_types.sort, x, _take_along(x1, indices, dim), indices, dim, True)
 
 
@@ -156,7 +156,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002  (torch's name)
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= n:
         raise ValueError(f"topk: k must be an int in [0, {n}] (the size of dim {dim}), "
                          f"got {k!r}")
-    order = _stable_order(x1.data, dim, largest)
+    order = _stable_order(x1.array, dim, largest)
     indices = order[(slice(None),) * dim + (slice(0, int(k)),)]
     return _pair(return_types.topk, x, _take_along(x1, indices, dim), indices, dim, True)
 
@@ -169,7 +169,7 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
         raise ValueError(f"kthvalue: k must be an int in [1, {n}] (the size of dim {dim}), "
                          f"got {k!r}")
-    order = _stable_order(x1.data, dim, False)
+    order = _stable_order(x1.array, dim, False)
     indices = order[(slice(None),) * dim + (slice(k - 1, k),)]
     return _pair(return_types.kthvalue, x, _take_along(x1, indices, dim), indices, dim,
                  keepdim)
@@ -188,7 +188,7 @@ class SharedValue(Function):
     @staticmethod
     def forward(ctx, x, value):
         xp = x.backend.xp
-        hits = (x.data == value) | (xp.isnan(x.data) & xp.isnan(value))
+        hits = (x.array == value) | (xp.isnan(x.array) & xp.isnan(value))
         ctx.weights = hits.astype(x.dtype) / builtins.max(int(hits.sum()), 1)
         return value
 
@@ -208,7 +208,7 @@ def median(x, dim=None, keepdim=False):
         if not isinstance(x, Tensor):
             raise TypeError(f"median expects a Tensor, got {type(x).__name__}")
         xp = x.backend.xp
-        flat = x.data.reshape(-1)
+        flat = x.array.reshape(-1)
         if flat.size == 0 and x.dtype.kind != "f":
             raise ValueError(f"median of an empty {x.dtype} tensor")
         if flat.size == 0 or (x.dtype.kind == "f" and bool(xp.isnan(flat).any())):
@@ -220,9 +220,9 @@ def median(x, dim=None, keepdim=False):
     x1 = _as_1d(x)
     xp = x1.backend.xp
     n = x1.shape[dim]
-    order = _stable_order(x1.data, dim, False)
+    order = _stable_order(x1.array, dim, False)
     # the place in the stable order: the first NaN (after the numbers) where there is one
-    nans = (xp.isnan(x1.data) if x1.dtype.kind == "f" else xp.zeros(x1.shape, bool)).sum(
+    nans = (xp.isnan(x1.array) if x1.dtype.kind == "f" else xp.zeros(x1.shape, bool)).sum(
         axis=dim, keepdims=True)
     place = xp.where(nans > 0, n - nans, (n - 1) // 2)
     indices = xp.take_along_axis(order, place, axis=dim)
@@ -234,7 +234,7 @@ def mode(x, dim=-1, keepdim=False):
     and the index of its last occurrence. Counted on the host (numpy)."""
     dim = _check(x, dim, "mode")
     x1 = _as_1d(x)
-    data = x1.backend.to_numpy(x1.data)
+    data = x1.backend.to_numpy(x1.array)
     order = _stable_order(data, dim, False)
     rows = np.moveaxis(np.take_along_axis(data, order, axis=dim), dim, -1)
     n = rows.shape[-1]

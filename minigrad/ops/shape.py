@@ -54,7 +54,7 @@ class SumToShape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        return _sum_to_shape_array(x.backend, x.data, shape)
+        return _sum_to_shape_array(x.backend, x.array, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -75,7 +75,7 @@ class BroadcastTo(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        return x.backend.xp.broadcast_to(x.data, shape)
+        return x.backend.xp.broadcast_to(x.array, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -101,7 +101,7 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        return x.data.reshape(shape)
+        return x.array.reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -115,7 +115,7 @@ def reshape(t, *shape):
         new = np.empty(t.shape, dtype=np.bool_).reshape(shape).shape  # resolves a -1, validates
     except ValueError:
         raise ValueError(f"cannot reshape a tensor of shape {t.shape} "
-                         f"({t.data.size} elements) to {tuple(shape)}") from None
+                         f"({t.array.size} elements) to {tuple(shape)}") from None
     if new == t.shape:
         return t
     return Reshape.apply(t, new)
@@ -127,7 +127,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes
-        return x.backend.xp.transpose(x.data, axes)
+        return x.backend.xp.transpose(x.array, axes)
 
     @staticmethod
     def backward(ctx, grad):
@@ -188,7 +188,7 @@ def _normalize_index(index):
     if isinstance(index, Tensor):
         if index.dtype.kind not in "iub":
             raise TypeError(f"tensors used as indices must be integer or bool, got {index.dtype}")
-        return index.data
+        return index.array
     if isinstance(index, list):
         return np.asarray(index)
     return index
@@ -216,7 +216,7 @@ class GetItem(Function):
     def forward(ctx, x, index):
         ctx.in_shape = x.shape
         ctx.index = index
-        return x.data[index]
+        return x.array[index]
 
     @staticmethod
     def backward(ctx, grad):
@@ -236,9 +236,9 @@ class IndexAdd(Function):
         xp = g.backend.xp
         out = xp.zeros(shape, g.dtype)
         if _has_advanced(index):
-            _scatter_add(xp, out, index, g.data)
+            _scatter_add(xp, out, index, g.array)
         else:  # basic indexing never repeats an element: plain assignment
-            out[index] = g.data
+            out[index] = g.array
         return out
 
     @staticmethod
@@ -265,7 +265,7 @@ class Concatenate(Function):
             [False] * len(xs)
         ctx.axis = axis
         ctx.sizes = [None if s else x.shape[axis] for x, s in zip(xs, skip)]
-        return xs[0].backend.xp.concatenate([x.data for x, s in zip(xs, skip) if not s],
+        return xs[0].backend.xp.concatenate([x.array for x, s in zip(xs, skip) if not s],
                                             axis=axis)
 
     @staticmethod
@@ -333,7 +333,7 @@ def _common_dtype(tensors, what):
         raise TypeError(f"{what}: tensors of dtypes {' and '.join(floats)}; minigrad does not "
                         "cast silently: convert them with .float() or .double()")
     target = np.dtype(floats[0]) if floats else np.result_type(*dtypes)
-    return [t if t.dtype == target else Tensor._wrap(t.data.astype(target), t.device)
+    return [t if t.dtype == target else Tensor._wrap(t.array.astype(target), t.device)
             for t in tensors]
 
 
@@ -480,7 +480,7 @@ class Contiguous(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.backend.xp.ascontiguousarray(x.data)
+        return x.backend.xp.ascontiguousarray(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -489,7 +489,7 @@ class Contiguous(Function):
 
 def contiguous(x):
     """x itself when its array is C-contiguous, else a C-contiguous copy (as torch)."""
-    return x if x.data.flags.c_contiguous else Contiguous.apply(x)
+    return x if x.array.flags.c_contiguous else Contiguous.apply(x)
 
 
 class ToDevice(Function):
@@ -499,7 +499,7 @@ class ToDevice(Function):
     def forward(ctx, x, device):
         from ..backend import get_backend
         ctx.src = x.device
-        host = x.backend.to_numpy(x.data)
+        host = x.backend.to_numpy(x.array)
         return Tensor._wrap(get_backend(device).asarray(host, x.dtype), device)
 
     @staticmethod

@@ -17,7 +17,7 @@ class Erf(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return _run_elementwise(x.backend.erf_forward, x.data)
+        return _run_elementwise(x.backend.erf_forward, x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -37,7 +37,7 @@ class _FirstOrderOnly(Function):
     @staticmethod
     def forward(ctx, x, what, *depends_on):
         ctx.what = what
-        return x.data
+        return x.array
 
     @staticmethod
     def backward(ctx, grad):

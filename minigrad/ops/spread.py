@@ -34,7 +34,7 @@ class Var(Function):
     def forward(ctx, x, axes, correction, keepdim, everything):
         ctx.save_for_backward(x)
         ctx.args = (axes, correction, keepdim, everything)
-        return _variance(x.data, axes, correction, keepdim)
+        return _variance(x.array, axes, correction, keepdim)
 
     @staticmethod
     def backward(ctx, grad):
@@ -52,7 +52,7 @@ class Std(Function):
     def forward(ctx, x, axes, correction, keepdim, everything):
         ctx.save_for_backward(x)
         ctx.args = (axes, correction, keepdim, everything)
-        ctx.y = x.backend.xp.sqrt(_variance(x.data, axes, correction, keepdim))
+        ctx.y = x.backend.xp.sqrt(_variance(x.array, axes, correction, keepdim))
         return ctx.y
 
     @staticmethod
@@ -62,7 +62,7 @@ class Std(Function):
             s = Std.apply(x, *ctx.args)
         else:
             s = Tensor._wrap(ctx.y, x.device)
-        zero = Tensor._wrap(s.data == 0, x.device)
+        zero = Tensor._wrap(s.array == 0, x.device)
         half_over_s = where(zero, 0.0, grad / (2 * where(zero, 1.0, s)))
         return (_var_grad(x, half_over_s, *ctx.args),) + (None,) * 4
 
@@ -83,7 +83,7 @@ def _var_grad(x, grad, axes, correction, keepdim, everything):
     if everything and n - correction <= 0:
         xp = x.backend.xp
         with np.errstate(invalid="ignore"):   # (NaN and inf are the values meant here)
-            flat = xp.where(x.data == x.data.mean(), xp.nan, xp.inf).astype(x.dtype)
+            flat = xp.where(x.array == x.array.mean(), xp.nan, xp.inf).astype(x.dtype)
             return grad * Tensor._wrap(flat, x.device)
     factor = 2.0 / (n - correction) if n != correction else math.inf
     with np.errstate(invalid="ignore"):   # inf·0 = NaN where x = x̄, as torch

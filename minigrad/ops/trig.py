@@ -24,7 +24,7 @@ class Sin(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.sin(x.data)
+        return x.backend.xp.sin(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -38,7 +38,7 @@ class Cos(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.cos(x.data)
+        return x.backend.xp.cos(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -53,7 +53,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.y = x.backend.xp.tan(x.data)
+        ctx.y = x.backend.xp.tan(x.array)
         return ctx.y
 
     @staticmethod
@@ -68,7 +68,7 @@ class Asin(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.arcsin(x.data)
+        return x.backend.xp.arcsin(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -82,7 +82,7 @@ class Acos(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.arccos(x.data)
+        return x.backend.xp.arccos(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -96,7 +96,7 @@ class Atan(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.arctan(x.data)
+        return x.backend.xp.arctan(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -110,7 +110,7 @@ class Sinh(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.sinh(x.data)
+        return x.backend.xp.sinh(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -124,7 +124,7 @@ class Cosh(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x.backend.xp.cosh(x.data)
+        return x.backend.xp.cosh(x.array)
 
     @staticmethod
     def backward(ctx, grad):
@@ -144,13 +144,13 @@ class Atan2(Function):
     @staticmethod
     def forward(ctx, y, x):
         ctx.save_for_backward(y, x)
-        return y.backend.xp.arctan2(y.data, x.data)
+        return y.backend.xp.arctan2(y.array, x.array)
 
     @staticmethod
     def backward(ctx, grad):
         y, x = ctx.saved_tensors
         r2 = x * x + y * y
-        at_zero = Tensor._wrap(r2.data == 0, r2.device)
+        at_zero = Tensor._wrap(r2.array == 0, r2.device)
         scaled = where(at_zero, 0.0, grad / where(at_zero, 1.0, r2))
         gy = sum_to_shape(scaled * x, y.shape) if ctx.needs_input_grad[0] else None
         gx = sum_to_shape(-scaled * y, x.shape) if ctx.needs_input_grad[1] else None

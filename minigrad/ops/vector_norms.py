@@ -42,7 +42,7 @@ class PNorm(Function):
         ctx.save_for_backward(x)
         ctx.axes, ctx.p = axes, p
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            ctx.y = (x.backend.xp.abs(x.data) ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+            ctx.y = (x.backend.xp.abs(x.array) ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
         return ctx.y
 
     @staticmethod
@@ -51,10 +51,10 @@ class PNorm(Function):
         n = PNorm.apply(x, ctx.axes, p) if is_grad_enabled() else Tensor._wrap(ctx.y, x.device)
         magnitude = x.abs()
         if p < 1:   # |x|^(p−1) is infinite at x = 0, where torch takes 0
-            at_zero = Tensor._wrap(x.data == 0, x.device)
+            at_zero = Tensor._wrap(x.array == 0, x.device)
             power = where(at_zero, 0.0, where(at_zero, 1.0, magnitude) ** (p - 1))
             return sign(x) * power * grad * n ** (1 - p), None, None
-        zero_norm = Tensor._wrap(n.data == 0, x.device)
+        zero_norm = Tensor._wrap(n.array == 0, x.device)
         scale = where(zero_norm, 0.0, grad / where(zero_norm, 1.0, n) ** (p - 1))
         return sign(x) * magnitude ** (p - 1) * scale, None, None
 

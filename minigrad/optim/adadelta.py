@@ -28,11 +28,11 @@ class Adadelta(Optimizer):
 
     def _init_state(self, p, group):
         xp = p.backend.xp
-        return {"step": 0, "square_avg": xp.zeros_like(p.data),
-                "acc_delta": xp.zeros_like(p.data)}
+        return {"step": 0, "square_avg": xp.zeros_like(p.array),
+                "acc_delta": xp.zeros_like(p.array)}
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         rho, eps = group["rho"], group["eps"]
         state["step"] += 1
         g = l2(signed_grad(grad, group, terms), w, group, terms)

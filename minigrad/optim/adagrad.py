@@ -43,10 +43,10 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p, group):
         xp = p.backend.xp
-        return {"step": 0, "sum": xp.full_like(p.data, group["initial_accumulator_value"])}
+        return {"step": 0, "sum": xp.full_like(p.array, group["initial_accumulator_value"])}
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         state["step"] += 1
         clr = _clr(group, state["step"])
         g = l2(signed_grad(grad, group, terms), w, group, terms)
@@ -56,4 +56,4 @@ class Adagrad(Optimizer):
 
     def _fused_update(self, p, grad, state, group):
         state["step"] += 1
-        p.backend.adagrad_step(p.data, grad, state["sum"], _adagrad_spec(group, state))
+        p.backend.adagrad_step(p.array, grad, state["sum"], _adagrad_spec(group, state))

@@ -28,7 +28,7 @@ def _check_adam_group(group):
 def _adam_state(p, **extra):
     """step 0 and zero first/second moments (exp_avg, exp_avg_sq) shaped like ``p``."""
     xp = p.backend.xp
-    return {"step": 0, "exp_avg": xp.zeros_like(p.data), "exp_avg_sq": xp.zeros_like(p.data),
+    return {"step": 0, "exp_avg": xp.zeros_like(p.array), "exp_avg_sq": xp.zeros_like(p.array),
             **extra}
 
 
@@ -95,11 +95,11 @@ class Adam(Optimizer):
     def _init_state(self, p, group):
         state = _adam_state(p)
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = p.backend.xp.zeros_like(p.data)
+            state["max_exp_avg_sq"] = p.backend.xp.zeros_like(p.array)
         return state
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         beta1, beta2 = group["betas"]
         state["step"] += 1
         step_size, bias_correction2_sqrt = _bias_corrections(group, state["step"])
@@ -120,7 +120,7 @@ class Adam(Optimizer):
 
     def _fused_update(self, p, grad, state, group):
         state["step"] += 1
-        p.backend.adam_step(p.data, grad, state["exp_avg"], state["exp_avg_sq"],
+        p.backend.adam_step(p.array, grad, state["exp_avg"], state["exp_avg_sq"],
                             state.get("max_exp_avg_sq"), _adam_spec(group, state))
 
 
@@ -165,10 +165,10 @@ class Adamax(Optimizer):
 
     def _init_state(self, p, group):
         xp = p.backend.xp
-        return {"step": 0, "exp_avg": xp.zeros_like(p.data), "exp_inf": xp.zeros_like(p.data)}
+        return {"step": 0, "exp_avg": xp.zeros_like(p.array), "exp_inf": xp.zeros_like(p.array)}
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         beta1, beta2 = group["betas"]
         state["step"] += 1
         g = l2(signed_grad(grad, group, terms), w, group, terms)
@@ -208,7 +208,7 @@ class NAdam(Optimizer):
         return _adam_state(p, mu_product=1.0)
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         beta1, beta2 = group["betas"]
         lr, psi = group["lr"], group["momentum_decay"]
         state["step"] += 1
@@ -257,7 +257,7 @@ class RAdam(Optimizer):
         return _adam_state(p)
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         beta1, beta2 = group["betas"]
         lr = group["lr"]
         state["step"] += 1

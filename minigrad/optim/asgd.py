@@ -30,10 +30,10 @@ class ASGD(Optimizer):
 
     def _init_state(self, p, group):
         return {"step": 0, "eta": float(group["lr"]), "mu": 1.0,
-                "ax": p.backend.xp.zeros_like(p.data)}
+                "ax": p.backend.xp.zeros_like(p.array)}
 
     def _update(self, p, grad, state, group):
-        w, terms = p.data, {}
+        w, terms = p.array, {}
         lambd = group["lambd"]
         state["step"] += 1
         eta = state["eta"]
@@ -45,9 +45,9 @@ class ASGD(Optimizer):
     def _after_update(self, p, state, group):
         mu = state["mu"]
         if mu != 1:
-            state["ax"][...] = state["ax"] + (p.data - state["ax"]) * mu
+            state["ax"][...] = state["ax"] + (p.array - state["ax"]) * mu
         else:
-            state["ax"][...] = p.data
+            state["ax"][...] = p.array
         t = state["step"]
         state["eta"] = group["lr"] / ((1 + group["lambd"] * group["lr"] * t) ** group["alpha"])
         state["mu"] = 1 / max(1, t - group["t0"])

@@ -32,7 +32,7 @@ class LAMB(Optimizer):
         return _adam_state(p)
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         beta1, beta2 = group["betas"]
         state["step"] += 1
         t = state["step"]

@@ -29,10 +29,10 @@ class Lion(Optimizer):
         check_choice("decay_scaling", group["decay_scaling"], ("lr", "schedule"))
 
     def _init_state(self, p, group):
-        return {"exp_avg": p.backend.xp.zeros_like(p.data)}
+        return {"exp_avg": p.backend.xp.zeros_like(p.array)}
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         beta1, beta2 = group["betas"]
         g = signed_grad(grad, group, terms)
         m = state["exp_avg"]

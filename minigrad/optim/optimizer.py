@@ -17,7 +17,7 @@ one spec, ``minigrad/backend/specs.py``); it runs unless the optimizer is being 
 built with ``fused=False``, and tests check both give the same trajectory.
 
 After every step, a parameter ``p`` with ``p.constraint`` (set by nn layers'
-``weight_constraint=``) is projected: ``p.data[...] = p.constraint(p.data)``.
+``weight_constraint=``) is projected: ``p.array[...] = p.constraint(p.array)``.
 """
 import copy
 import math
@@ -88,8 +88,8 @@ class Optimizer:
     them afresh: ``for g in opt.param_groups: g["lr"] = 0.01`` changes the next step's lr
     (that is how the lr schedulers work). Subclasses implement ``_validate(group)``,
     ``_init_state(p, group)`` and ``_update(p, grad, state, group) -> terms``; optionally
-    ``_fused_update(p, grad, state, group)``, which must change ``p.data`` and the state exactly
-    as ``p.data + terms["update"]`` would.
+    ``_fused_update(p, grad, state, group)``, which must change ``p.array`` and the state exactly
+    as ``p.array + terms["update"]`` would.
     """
 
     def __init__(self, params, defaults):
@@ -187,21 +187,21 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue        # as torch: a parameter without a gradient is skipped
-                grad = p.grad.data
+                grad = p.grad.array
                 state = self.state.get(id(p))
                 if state is None:
                     state = self.state[id(p)] = self._init_state(p, group)
-                if tracer is None and self._use_fused(group) and p.data.flags.c_contiguous:
+                if tracer is None and self._use_fused(group) and p.array.flags.c_contiguous:
                     # the kernels take flat C-contiguous arrays (they raise on anything else)
                     self._fused_update(p, contiguous(grad), state, group)
                 else:
                     terms = self._update(p, grad, state, group)
-                    p.data[...] = p.data + terms["update"]
+                    p.array[...] = p.array + terms["update"]
                     if tracer is not None:
                         tracer._record(p, terms)
                 constraint = getattr(p, "constraint", None)
                 if constraint is not None:
-                    p.data[...] = constraint(p.data)
+                    p.array[...] = constraint(p.array)
                 self._after_update(p, state, group)
         return loss
 

@@ -39,7 +39,7 @@ class ProxSGD(Optimizer):
                             f"{type(group['penalty']).__name__}")
 
     def _update(self, p, grad, state, group):
-        w, lr, mu, terms = p.data, group["lr"], group["momentum"], {}
+        w, lr, mu, terms = p.array, group["lr"], group["momentum"], {}
         d = terms["grad"] = grad
         if mu != 0:
             buf = state.get("momentum_buffer")
@@ -80,10 +80,10 @@ class FISTA(Optimizer):
                             f"{type(group['penalty']).__name__}")
 
     def _init_state(self, p, group):
-        return {"step": 0, "t": 1.0, "x": p.data.copy()}
+        return {"step": 0, "t": 1.0, "x": p.array.copy()}
 
     def _update(self, p, grad, state, group):
-        y, lr, terms = p.data, group["lr"], {}
+        y, lr, terms = p.array, group["lr"], {}
         state["step"] += 1
         terms["grad"] = grad
         terms["gradient_step"] = y - lr * grad

@@ -39,15 +39,15 @@ class RMSprop(Optimizer):
 
     def _init_state(self, p, group):
         xp = p.backend.xp
-        state = {"step": 0, "square_avg": xp.zeros_like(p.data)}
+        state = {"step": 0, "square_avg": xp.zeros_like(p.array)}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = xp.zeros_like(p.data)
+            state["momentum_buffer"] = xp.zeros_like(p.array)
         if group["centered"]:
-            state["grad_avg"] = xp.zeros_like(p.data)
+            state["grad_avg"] = xp.zeros_like(p.array)
         return state
 
     def _update(self, p, grad, state, group):
-        xp, w, terms = p.backend.xp, p.data, {}
+        xp, w, terms = p.backend.xp, p.array, {}
         alpha, mu = group["alpha"], group["momentum"]
         state["step"] += 1
         g = l2(signed_grad(grad, group, terms), w, group, terms)
@@ -67,5 +67,5 @@ class RMSprop(Optimizer):
 
     def _fused_update(self, p, grad, state, group):
         state["step"] += 1
-        p.backend.rmsprop_step(p.data, grad, state["square_avg"], state.get("grad_avg"),
+        p.backend.rmsprop_step(p.array, grad, state["square_avg"], state.get("grad_avg"),
                                state.get("momentum_buffer"), _rmsprop_spec(group))

@@ -38,8 +38,8 @@ class Rprop(Optimizer):
 
     def _init_state(self, p, group):
         xp = p.backend.xp
-        return {"step": 0, "prev": xp.zeros_like(p.data),
-                "step_size": xp.full_like(p.data, group["lr"])}
+        return {"step": 0, "prev": xp.zeros_like(p.array),
+                "step_size": xp.full_like(p.array, group["lr"])}
 
     def _update(self, p, grad, state, group):
         xp, terms = p.backend.xp, {}

@@ -70,15 +70,15 @@ class SGD(Optimizer):
     def _update(self, p, grad, state, group):
         terms = {}
         g = signed_grad(grad, group, terms)
-        g = l2(g, p.data, group, terms)          # coupled: λw enters the momentum buffer
+        g = l2(g, p.array, group, terms)          # coupled: λw enters the momentum buffer
         d = self._momentum(g, state, group, terms)
         return update(-group["lr"] * d, terms)
 
     def _fused_update(self, p, grad, state, group):
         first = group["momentum"] != 0 and state.get("momentum_buffer") is None
         if first:
-            state["momentum_buffer"] = p.backend.xp.empty_like(p.data)
-        p.backend.sgd_step(p.data, grad, state.get("momentum_buffer"),
+            state["momentum_buffer"] = p.backend.xp.empty_like(p.array)
+        p.backend.sgd_step(p.array, grad, state.get("momentum_buffer"),
                            _sgd_spec(group, first))
 
 
@@ -115,5 +115,5 @@ class SGDW(SGD):
         terms = {}
         g = signed_grad(grad, group, terms)
         d = self._momentum(g, state, group, terms)
-        step = decoupled_decay(-group["lr"] * d, p.data, group, terms)   # outside the buffer
+        step = decoupled_decay(-group["lr"] * d, p.array, group, terms)   # outside the buffer
         return update(step, terms)

@@ -12,7 +12,7 @@ from .base import Penalty, _const, _strength
 
 def _reference_array(ref, name):
     if isinstance(ref, Tensor):
-        ref = ref.data
+        ref = ref.array
     if not _is_array(ref):
         raise TypeError(f"{name} must be a Tensor or an array, got {type(ref).__name__}")
     if ref.dtype.kind != "f":
@@ -26,7 +26,7 @@ def _match(arr, w, name, who):
         raise ValueError(f"{who}: {name} has shape {arr.shape}, the weight {tuple(w.shape)}")
     if arr.dtype != w.dtype:
         raise TypeError(f"{who}: {name} is {arr.dtype}, the weight {w.dtype}")
-    if isinstance(arr, np.ndarray) != isinstance(w.data if isinstance(w, Tensor) else w,
+    if isinstance(arr, np.ndarray) != isinstance(w.array if isinstance(w, Tensor) else w,
                                                  np.ndarray):
         raise ValueError(f"{who}: {name} and the weight are on different devices")
 

@@ -99,7 +99,7 @@ class SpectralNorm(Penalty):
         _matrix_only("SpectralNorm", shape)
 
     def value(self, w):
-        _, u, v = self._top_pair(w.data)
+        _, u, v = self._top_pair(w.array)
         return _TopSingularValue.apply(w, u.astype(w.dtype), v.astype(w.dtype)) * self.lam
 
     def _grad(self, w):

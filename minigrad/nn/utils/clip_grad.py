@@ -48,7 +48,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if not tensors:
         return _new_tensor(0.0)
     first = tensors[0]
-    norms = [_vector_norm(t.data, t.backend.xp, norm_type) for t in tensors]
+    norms = [_vector_norm(t.array, t.backend.xp, norm_type) for t in tensors]
     total = _vector_norm(np.asarray(norms), np, norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
@@ -64,7 +64,7 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     total = float(total_norm)
     coef = min(float(max_norm) / (total + 1e-6), 1.0) if not math.isnan(total) else math.nan
     for g in _grads(parameters):
-        g.data[...] = g.data * coef
+        g.array[...] = g.array * coef
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
@@ -90,4 +90,4 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamps every gradient entry into [−clip_value, clip_value], in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        g.data[...] = g.backend.xp.clip(g.data, -clip_value, clip_value)
+        g.array[...] = g.backend.xp.clip(g.array, -clip_value, clip_value)

@@ -5,7 +5,7 @@ evolutionary methods, which see the model as one point θ ∈ ℝⁿ).
     vector_to_parameters(θ, ps)   writes the pieces of θ back into p₁ … p_k, in order
 
 **Difference from torch:** ``vector_to_parameters`` copies the values into each parameter's
-own array (torch makes each parameter a view of ``vec`` by rebinding ``param.data``). A
+own array (torch makes each parameter a view of ``vec`` by rebinding ``param.array``). A
 parameter's array stays its own contiguous buffer, which the fused optimizer kernels update in
 place; as a view, an optimizer step would also write into the caller's vector. For the same
 reason a dtype that differs from a parameter's is refused (torch would change the parameter's
@@ -50,5 +50,5 @@ def vector_to_parameters(vec, parameters):
         if vec.dtype != p.dtype or vec.device != p.device:
             raise TypeError(f"vec is {vec.dtype} on {vec.device} but parameter {i} is {p.dtype} "
                             f"on {p.device}; convert one of them first")
-        p.data[...] = vec.data[start:start + p.numel()].reshape(p.shape)
+        p.array[...] = vec.array[start:start + p.numel()].reshape(p.shape)
         start += p.numel()
