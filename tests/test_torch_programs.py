@@ -112,11 +112,9 @@ TOLERANCE = {
 # integer results that may differ by one: correct-answer counts on a test set
 COUNT_SLACK = {"correct", "correct_max"}
 
-# ---- what stops each program under today's minigrad -----------------------------------------
-# The first error, then every other missing piece the program uses (found by reading it and by
-# running it with stand-ins for the missing pieces), with the issue-12 part that adds it.
-# The lead removes a mark once the parts are merged and the program passes (strict: a program
-# that starts passing fails here until its mark goes).
+# ---- programs that do not run unchanged yet ---------------------------------------------------
+# program name -> what stops it (the first error and every other missing piece), marked as a
+# strict xfail: once it passes, the test fails until the entry goes. Every program runs today.
 XFAIL = {
 }
 
