@@ -106,7 +106,10 @@ class L2Norm(Function):
         # below 1e-154), where torch, which scales too, still gives the norm
         with np.errstate(over="ignore", invalid="ignore"):
             s = xp.abs(x.array).max(axis=axis, keepdims=True) if x.array.size else None
-        if s is None or not bool(((s > 1e150) | ((s < 1e-150) & (s > 0))).any()):
+        # squares overflow above √max and lose digits below √tiny: 1e150 / 1e-150 in float64,
+        # 1e18 / 1e-18 in float32 (thresholds of the tensor's own dtype: no cast that overflows)
+        big, small = (1e150, 1e-150) if x.dtype == np.float64 else (1e18, 1e-18)
+        if s is None or not bool(((s > big) | ((s < small) & (s > 0))).any()):
             norm = xp.sqrt((x.array * x.array).sum(axis=axis, keepdims=True))
         else:
             s = xp.where(xp.isfinite(s) & (s > 0), s, 1).astype(x.dtype)
