@@ -64,6 +64,7 @@ from .ops import add, div, mul, sub  # noqa: E402  (torch.add ...: the operators
 # are dtypes (torch.float is float32): from here on they shadow Python's builtins in this file,
 # so nothing after this block may use the builtins.
 from .dtypes import (bool, double, dtype, finfo, float, half, iinfo, int, int8, int16,  # noqa
-                     is_floating_point, long, uint8)
+                     long, uint8)
+from ._conversion import is_floating_point  # noqa: E402
 from .devices import device, get_default_device, set_default_device  # noqa: E402
 from . import accelerator, backends, cuda  # noqa: F401,E402

@@ -131,3 +131,9 @@ def data_array(t, value):
         raise TypeError(f".data must be set to a Tensor, got {type(value).__name__}")
     return value
 
+
+def is_floating_point(input):  # noqa: A002  (torch's argument name)
+    """True when the tensor's dtype is a float dtype (torch.is_floating_point)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point takes a Tensor, got {type(input).__name__}")
+    return input.dtype.kind == "f"

@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = ["dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
            "bool_", "half", "float", "double", "int", "long", "bool", "set_default_dtype",
-           "get_default_dtype", "tensor_dtype", "finfo", "iinfo", "is_floating_point"]
+           "get_default_dtype", "tensor_dtype", "finfo", "iinfo"]
 
 dtype = np.dtype
 float16, float32, float64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
@@ -76,14 +76,6 @@ def iinfo(dtype):
     if dt.kind not in "iu":
         raise TypeError(f"iinfo takes an integer dtype, got {dt} (use finfo for floats)")
     return np.iinfo(dt)
-
-
-def is_floating_point(input):  # noqa: A002  (torch's argument name)
-    """True when the tensor's dtype is a float dtype (torch.is_floating_point)."""
-    from .tensor import Tensor  # here, not at the top: tensor.py imports this module
-    if not isinstance(input, Tensor):
-        raise TypeError(f"is_floating_point takes a Tensor, got {type(input).__name__}")
-    return input.dtype.kind == "f"
 
 
 # torch's aliases. From here on ``float``, ``int`` and ``bool`` are dtypes in this module, not

@@ -22,7 +22,6 @@ import numbers
 import numpy as np
 
 from .backend import get_backend, normalize_device
-from .random import _rng
 from .devices import TENSOR_DEVICES
 from .dtypes import bool_, float16, float32, float64, int32, int64
 
@@ -308,12 +307,12 @@ class Tensor:
     clip_ = clamp_
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        return ops.random_fill_(self, lambda _, shape: _rng(generator).uniform(a, b, shape),
-                                "uniform_")
+        return ops.random_fill_(self, lambda rng, shape: rng.uniform(a, b, shape),
+                                "uniform_", generator)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        return ops.random_fill_(self, lambda _, shape: _rng(generator).normal(mean, std, shape),
-                                "normal_")
+        return ops.random_fill_(self, lambda rng, shape: rng.normal(mean, std, shape),
+                                "normal_", generator)
 
     def __iadd__(self, other):
         return ops.inplace(self, lambda t: t + other, "+=", other)

@@ -110,12 +110,13 @@ def copy_(t, src):
     return t
 
 
-def random_fill_(t, draw, what):
-    """t's elements drawn from minigrad's generator: ``draw(rng, shape)`` (a float tensor)."""
+def random_fill_(t, draw, what, generator=None):
+    """t's elements drawn from ``generator`` (an ``mg.Generator``; None: the default one):
+    ``draw(rng, shape)`` with ``rng`` its numpy generator (a float tensor)."""
     if t.dtype.kind != "f":
         raise TypeError(f"{what} needs a floating-point tensor, got {t.dtype}")
     check_writable(t, what)
-    t.array[...] = t.backend.asarray(draw(_rng(), t.shape).astype(t.dtype), t.dtype)
+    t.array[...] = t.backend.asarray(draw(_rng(generator), t.shape).astype(t.dtype), t.dtype)
     bump_version(t)
     return t
 
