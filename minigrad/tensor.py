@@ -693,8 +693,9 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# The package's one import cycle, closed here: the ops, the operand and conversion helpers build
-# or read Tensors and the engine walks them (all import Tensor from this module), and the Tensor
+# The package's one import cycle, closed here: the ops, the operand and conversion helpers and
+# the creation functions build or read Tensors (so do the generator's state and gradcheck, which
+# they reach), the engine walks them — all import Tensor from this module — and the Tensor
 # methods above call them. They are imported at the bottom, once Tensor exists;
 # minigrad/__init__ imports this module first.
 from . import _conversion, creation, ops  # noqa: E402
