@@ -24,3 +24,5 @@ __all__ = [
     "grad", "backward", "run_backward", "zero_grad", "NonDifferentiableBackwardError",
     "once_differentiable", "Variable", "gradcheck", "gradgradcheck", "GradcheckError",
 ]
+# issue 13 (functional): vjp, jvp, jacobian, hessian, vhp, hvp of whole functions
+from . import functional  # noqa: E402,F401
