@@ -68,3 +68,5 @@ from .dtypes import (bool, double, dtype, finfo, float, half, iinfo, int, int8, 
 from ._conversion import is_floating_point  # noqa: E402
 from .devices import device, get_default_device, set_default_device  # noqa: E402
 from . import accelerator, backends, cuda  # noqa: F401,E402
+# issue 13 (functional): torch.func-style transforms (grad, vjp, jvp, jacrev, hessian)
+from . import func  # noqa: F401,E402
