@@ -8,7 +8,8 @@ from minigrad.autograd import functional as F
 
 torch = pytest.importorskip("torch")
 TF = torch.autograd.functional
-pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")  # vectorize
+# torch's vectorize=True goes through torch.jit.script, which warns that it is deprecated
+pytestmark = pytest.mark.filterwarnings("ignore:.*torch.jit.script.*:DeprecationWarning")
 
 RNG = np.random.default_rng(13)
 X_FIXED = RNG.standard_normal((4, 3))   # the MLP's data: a constant, not an input

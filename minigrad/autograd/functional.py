@@ -181,8 +181,9 @@ def _prepare_v(v, others, others_is_tuple, create_graph, fn_name, none_allowed_b
     """Check ``v`` against ``others`` (the outputs for vjp, the inputs otherwise)."""
     if v is None:
         if len(others) != 1 or others[0].numel() != 1:
-            raise FunctionalArgumentError(f"The vector v can only be None if {none_allowed_because} "
-                                          "a single Tensor with a single element.")
+            raise FunctionalArgumentError(f"The vector v can only be None if "
+                                          f"{none_allowed_because} a single Tensor with a "
+                                          "single element.")
         return None
     _, v = _as_tuple(v, "v", fn_name)
     v = _prepare(v, create_graph, need_graph=False)
