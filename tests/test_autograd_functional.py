@@ -298,3 +298,13 @@ def test_func_bad_input_is_refused():
         mg.func.grad(lambda a: a.sum(), has_aux=True)(x)
     with pytest.raises(ValueError, match="chunk_size"):
         mg.func.jacrev(lambda a: a, chunk_size=0)
+
+
+def test_everything_works_under_no_grad_as_in_torch():
+    (xm,), (xt,) = both((3,))
+    f = lambda a: (a * a * a).sum()   # noqa: E731
+    with mg.no_grad(), torch.no_grad():
+        assert_same(F.hvp(f, xm, xm), TF.hvp(f, xt, xt), requires_grad=False)
+        assert_same(F.hessian(f, xm), TF.hessian(f, xt), requires_grad=False)
+        assert_same(F.jvp(lambda a: a.exp(), xm, xm), TF.jvp(lambda a: a.exp(), xt, xt))
+        assert_same(mg.func.grad(f)(xm), torch.func.grad(f)(xt), requires_grad=False)
