@@ -110,6 +110,12 @@ def test_nodes_that_cannot_be_repeated_are_skipped_with_the_reason():
     written = [r for r in report if "written in place" in r.reason]
     assert written and all(r.status == "skipped" for r in written)
     assert "skipped" in str(report)
+    w2 = mg.randn(3, dtype=mg.float64, requires_grad=True)
+    loss = (w2 * w2).sum()  # recorded without creation sites: Mul saved w2
+    with mg.no_grad():
+        w2.mul_(2.0)
+    row = mg.autograd.check_graph(loss, raise_exception=False)[0]
+    assert row.function == "Mul" and row.status == "skipped" and "in place" in row.reason
     # without recording, an op's non-tensor arguments (softmax's dim) are unknown
     x = mg.randn(2, 3, dtype=mg.float64, requires_grad=True)
     report = mg.autograd.check_graph(F.softmax(x, dim=1).sum(), raise_exception=False)

@@ -196,6 +196,11 @@ def _check_node(k, node, eps, atol, rtol, second_order):
 def _arguments(node):
     """The call's arguments, float tensors as float64 leaves (requiring grad where the node's
     input did), or (None, why the call cannot be repeated)."""
+    written = [i for i, (t, v) in enumerate(zip(node._saved, node._saved_versions))
+               if t is not None and t._version != v]
+    if written:
+        return None, (f"saved tensor {written[0]} was written in place after the call: the "
+                      "values it saw are gone")
     recorded = getattr(node, "_recorded_args", None)
     if recorded is None:
         if any(t is None for t in node.inputs):
