@@ -155,8 +155,10 @@ def _index(shape, flat):
     return tuple(int(v) for v in np.unravel_index(flat, shape)) if shape else ()
 
 
-def _check_full(problem, outs, out_ids, atol, rtol, prefix):
-    for (o, i), (A, N) in _full_jacobians(problem, outs, out_ids).items():
+def _check_full(problem, outs, out_ids, atol, rtol, prefix, jacobians=None):
+    if jacobians is None:
+        jacobians = _full_jacobians(problem, outs, out_ids)
+    for (o, i), (A, N) in jacobians.items():
         err = np.abs(A - N) - (atol + rtol * np.abs(N))
         bad = ~(err <= 0)  # NaN counts as bad
         if not bad.any():
@@ -225,6 +227,30 @@ def directional_error(fn, inputs, eps=1e-6, seed=0):
     outs = problem.outputs()
     rows = _directional(problem, outs, _float_outputs(outs), seed)
     return max((abs(a - n) for _, a, n in rows), default=0.0)
+
+
+def measured_check(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=False, seed=0):
+    """gradcheck as a measurement: (largest |analytical − numerical|, the GradcheckError gradcheck
+    would raise or None). The full check's error is over every Jacobian entry, fast mode's over
+    the vᵀJu numbers (one per input). ``check_graph`` fills its per-node rows with this."""
+    problem = _Problem(fn, inputs, eps)
+    outs = problem.outputs()
+    out_ids = _float_outputs(outs)
+    if fast_mode:
+        rows = _directional(problem, outs, out_ids, seed)
+        worst = max((abs(a - n) for _, a, n in rows), default=0.0)
+    else:
+        jacobians = _full_jacobians(problem, outs, out_ids)
+        worst = max((float(np.max(np.abs(A - N))) for A, N in jacobians.values() if A.size),
+                    default=0.0)
+    try:
+        if fast_mode:
+            _check_fast(problem, outs, out_ids, atol, rtol, seed, "")
+        else:
+            _check_full(problem, outs, out_ids, atol, rtol, "", jacobians)
+    except GradcheckError as error:
+        return worst, error
+    return worst, None
 
 
 def _torch_options(check_backward_ad=True, nondet_tol=0.0, check_undefined_grad=True,

@@ -26,3 +26,12 @@ __all__ = [
 ]
 # issue 13 (functional): vjp, jvp, jacobian, hessian, vhp, hvp of whole functions
 from . import functional  # noqa: E402,F401
+
+# issue 13 (graph): the drawn graph and the per-node gradient debugger
+from .check_graph import (GraphCheckReport, NodeCheck, check_graph,  # noqa: E402
+                          is_detect_creation_site_enabled, record_creation_sites,
+                          set_detect_creation_site)
+from .draw import draw  # noqa: E402
+
+__all__ += ["draw", "check_graph", "GraphCheckReport", "NodeCheck", "record_creation_sites",
+            "set_detect_creation_site", "is_detect_creation_site_enabled"]

@@ -52,6 +52,7 @@ therefore does no argument binding at all.
 """
 import functools
 import inspect
+import sys
 import weakref
 
 import numpy as np
@@ -229,6 +230,8 @@ class Function:
                 if a._requires_grad:
                     record = _mode.enabled
         if record:
+            if _sites.on:  # the debugger's flag (record_creation_sites): off, one check
+                _record_site(ctx, args)
             _mode.enabled = False
             try:
                 raw = cls.forward(ctx, *args)
@@ -270,6 +273,31 @@ class Function:
                     t._node = ctx
                     t._out_index = i
         return outs
+
+
+# ---- creation sites, for the gradient debugger (check_graph.py) -----------------------------
+
+class _SiteFlag:
+    """Whether ``apply`` records, on each node, where the user's code created it."""
+    on = False
+
+
+_sites = _SiteFlag()
+_PACKAGE_DIR = __file__.rsplit("autograd", 1)[0]  # .../minigrad/
+
+
+def _record_site(ctx, args):
+    """Keeps on ``ctx`` the first frame outside minigrad (the user's call, as "file:line"),
+    every argument of the call (non-tensor ones too, so the call can be repeated) and each
+    tensor argument's version (so a later in-place write is noticed)."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    ctx._creation_site = None if frame is None else \
+        f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    ctx._recorded_args = args
+    ctx._recorded_versions = tuple([a._version if isinstance(a, Tensor) else None
+                                    for a in args])
 
 
 # ---- torch 2.x's calling conventions, for Functions defined outside minigrad ----------------
