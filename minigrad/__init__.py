@@ -68,3 +68,5 @@ from .dtypes import (bool, double, dtype, finfo, float, half, iinfo, int, int8, 
 from ._conversion import is_floating_point  # noqa: E402
 from .devices import device, get_default_device, set_default_device  # noqa: E402
 from . import accelerator, backends, cuda  # noqa: F401,E402
+# issue 13 (hooks): torch's path to the global module hooks, mg.nn.modules.module
+from .nn import modules as _nn_modules  # noqa: F401,E402
