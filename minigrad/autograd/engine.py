@@ -113,7 +113,10 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
         # a leaf's hooks see its gradient summed over all its uses, as torch's AccumulateGrad
         for key, (t, g) in leaf_grads.items():
             if t._backward_hooks and (wanted is None or key in wanted):
-                leaf_grads[key] = (t, run_hooks(t._backward_hooks, g))
+                claimed.add(id(g.array))  # a hook may keep what it saw: .grad must not be it
+                g = run_hooks(t._backward_hooks, g)
+                claimed.add(id(g.array))
+                leaf_grads[key] = (t, g)
 
     if wanted is None:
         for t, g in leaf_grads.values():
@@ -159,7 +162,10 @@ def _capture_nonleaf(node, gouts, wanted, claimed):
         if id(t) in wanted and gouts[t._out_index] is not None:
             wanted[id(t)] = gouts[t._out_index]
     if node._tensor_hooks is not None:
+        # a hook may keep the gradients it sees or returns: no leaf may take them as its .grad
+        claimed.update([id(g.array) for g in gouts if g is not None])
         gouts = run_output_hooks(node, gouts)
+        claimed.update([id(g.array) for g in gouts if g is not None])
     for t in getattr(node, "_retain_outputs", None) or ():
         g = gouts[t._out_index]
         if g is not None:

@@ -27,6 +27,7 @@ import warnings
 from collections import OrderedDict
 
 from ..autograd import Function
+from ..backend import get_backend
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ..utils.hooks import RemovableHandle
@@ -241,6 +242,8 @@ class _BackwardHookState:
         if not any(args[i].requires_grad for i in positions):
             return args
         self.input_positions = positions
+        self.input_meta = [(args[i].array.shape, args[i].array.dtype, args[i].device)
+                           for i in positions]
         new = _apply_identity(self._on_input_grads, [args[i] for i in positions])
         args = list(args)
         for i, t in zip(positions, new):
@@ -248,6 +251,10 @@ class _BackwardHookState:
         return tuple(args)
 
     def _on_input_grads(self, grads):
+        # torch's: an input tensor that received no gradient appears as zeros in grad_input
+        grads = [g if g is not None else
+                 Tensor._wrap(get_backend(device).xp.zeros(shape, dtype), device)
+                 for g, (shape, dtype, device) in zip(grads, self.input_meta)]
         grad_input = self._pack(self.input_positions, grads)
         for hook in self.hooks:
             result = hook(self.module, grad_input, self.grad_outputs)
@@ -289,6 +296,9 @@ class _BackwardHookState:
                 grads = result
         self.grad_outputs = grads
         if self.input_positions is None and self.hooks:
+            warnings.warn("Full backward hook is firing when gradients are computed with "
+                          "respect to module outputs since no inputs require gradients (as "
+                          "torch: grad_input is all None)", stacklevel=2)
             grad_input = (None,) * self.n_inputs
             for hook in self.hooks:
                 result = hook(self.module, grad_input, grads)
