@@ -241,7 +241,10 @@ class Module:
         if self._has_hooks or _global_forward_pre_hooks or _global_forward_hooks or \
                 _global_backward_hooks or _global_backward_pre_hooks:
             return _module_hooks.call_with_hooks(self, self._forward_and_record, args, kwargs)
-        return self._forward_and_record(*args, **kwargs)
+        out = self.forward(*args, **kwargs)  # the plain path, as _forward_and_record
+        if getattr(self, "activity_penalty", None) is not None:
+            object.__setattr__(self, "last_output", out)  # for penalty(): the latest output
+        return out
 
     def _forward_and_record(self, *args, **kwargs):
         out = self.forward(*args, **kwargs)
