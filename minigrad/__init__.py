@@ -70,3 +70,5 @@ from .devices import device, get_default_device, set_default_device  # noqa: E40
 from . import accelerator, backends, cuda  # noqa: F401,E402
 # issue 13 (functional): torch.func-style transforms (grad, vjp, jvp, jacrev, hessian)
 from . import func  # noqa: F401,E402
+# issue 13 (hooks): torch's path to the global module hooks, mg.nn.modules.module
+from .nn import modules as _nn_modules  # noqa: F401,E402

@@ -36,6 +36,7 @@ class Tensor:
     __slots__ = ("array", "_requires_grad", "grad", "_node", "_out_index", "_device",
                  "_grad_owned", "_versions", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
+    _backward_hooks = _post_accumulate_grad_hooks = None  # a leaf's hooks (autograd/hooks.py)
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
         device = normalize_device(device)
@@ -164,6 +165,12 @@ class Tensor:
             lst = self._node._retain_outputs = []
         if self not in lst:
             lst.append(self)
+
+    def register_hook(self, hook):  # fn(grad) → None or a replacement (autograd/hooks.py)
+        return _hooks.register_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        return _hooks.register_post_accumulate_grad_hook(self, hook)
 
     # ---- conversion ---------------------------------------------------------------------
     def numpy(self):
@@ -701,4 +708,4 @@ class Tensor:
 from . import _conversion, creation, ops  # noqa: E402
 from ._operands import (_COMPARE, _array_from, _as_operand, _axis_kw, _binary,  # noqa: E402
                         _keep_kw, _shape_arg)
-from .autograd import engine  # noqa: E402
+from .autograd import engine, hooks as _hooks  # noqa: E402

@@ -10,6 +10,7 @@ they are returned (``grad``, as ``torch.autograd.grad``).
 from ..backend import array_module, get_backend
 from ..tensor import Tensor
 from .grad_mode import set_grad_enabled
+from .hooks import run_hooks, run_output_hooks, run_post_accumulate_hooks
 
 __all__ = ["backward", "grad", "run_backward", "zero_grad"]
 
@@ -79,8 +80,9 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             gouts = pending.pop(id(node), None)
             if gouts is None:
                 continue
-            if getattr(node, "_retain_outputs", None) or getattr(node, "_wanted_outputs", None):
-                _capture_nonleaf(node, gouts, wanted, claimed)
+            if node._tensor_hooks is not None or getattr(node, "_retain_outputs", None) or \
+                    getattr(node, "_wanted_outputs", None):
+                gouts = _capture_nonleaf(node, gouts, wanted, claimed)
             if node._freed:
                 node.saved_tensors  # raises the "backward twice" error
             if node._saved or node._output_versions is not None:
@@ -108,10 +110,19 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                     slot[k] = g if slot[k] is None else _add(slot[k], g, create_graph)
             if not retain_graph:
                 node._free()
+        # a leaf's hooks see its gradient summed over all its uses, as torch's AccumulateGrad
+        for key, (t, g) in leaf_grads.items():
+            if t._backward_hooks and (wanted is None or key in wanted):
+                claimed.add(id(g.array))  # a hook may keep what it saw: .grad must not be it
+                g = run_hooks(t._backward_hooks, g)
+                claimed.add(id(g.array))
+                leaf_grads[key] = (t, g)
 
     if wanted is None:
         for t, g in leaf_grads.values():
             _accumulate_into_grad(t, g, create_graph, claimed)
+            if t._post_accumulate_grad_hooks:
+                run_post_accumulate_hooks(t)
         return None
     result = []
     for i, t in enumerate(inputs):
@@ -144,15 +155,23 @@ def _not_a_tensor_input(node, i):
 
 
 def _capture_nonleaf(node, gouts, wanted, claimed):
-    """Gradients reaching the outputs of ``node``: for mg.grad inputs and retain_grad()."""
+    """Gradients reaching the outputs of ``node``: for mg.grad inputs, the tensors' hooks and
+    retain_grad(), in torch's order: mg.grad captures the gradient before the hooks run,
+    ``.grad`` of retain_grad() keeps it after them. Returns the gradients node.backward gets."""
+    for t in (getattr(node, "_wanted_outputs", None) or ()) if wanted is not None else ():
+        if id(t) in wanted and gouts[t._out_index] is not None:
+            wanted[id(t)] = gouts[t._out_index]
+    if node._tensor_hooks is not None:
+        # a hook may keep the gradients it sees or returns: no leaf may take them as its .grad
+        claimed.update([id(g.array) for g in gouts if g is not None])
+        gouts = run_output_hooks(node, gouts)
+        claimed.update([id(g.array) for g in gouts if g is not None])
     for t in getattr(node, "_retain_outputs", None) or ():
         g = gouts[t._out_index]
         if g is not None:
             t.grad = g if t.grad is None else t.grad + g
             claimed.add(id(t.grad.array))
-    for t in (getattr(node, "_wanted_outputs", None) or ()) if wanted is not None else ():
-        if id(t) in wanted and gouts[t._out_index] is not None:
-            wanted[id(t)] = gouts[t._out_index]
+    return gouts
 
 
 def _zeros_for(node, i):
@@ -241,6 +260,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t, g in zip(inputs, gs):
             if g is not None:
                 _accumulate_into_grad(t, g, create_graph, claimed)
+                if t._post_accumulate_grad_hooks:
+                    run_post_accumulate_hooks(t)
         return
     run_backward(tensors, grads, retain_graph=retain_graph, create_graph=create_graph)
 

@@ -77,6 +77,7 @@ class Context:
 
     _non_differentiable = None   # ids of the outputs mark_non_differentiable named
     _materialize_grads = True    # zeros (True) or None (False) for an output with no gradient
+    _tensor_hooks = None         # {output index: hooks of that output} (autograd/hooks.py)
 
     def __init__(self, fn):
         self.fn = fn

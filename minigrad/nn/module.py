@@ -34,6 +34,9 @@ from .._conversion import type_target as _type_target
 from ..autograd import zero_grad as _zero_grad
 from ..dtypes import float16, float32, float64, tensor_dtype
 from ..tensor import Tensor
+from . import _module_hooks
+from ._module_hooks import (_global_backward_hooks, _global_backward_pre_hooks,
+                            _global_forward_hooks, _global_forward_pre_hooks)
 
 
 class Parameter(Tensor):
@@ -232,11 +235,44 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
+    _has_hooks = False  # set on a module's first hook registration (_module_hooks.py)
+
     def __call__(self, *args, **kwargs):
+        if self._has_hooks or _global_forward_pre_hooks or _global_forward_hooks or \
+                _global_backward_hooks or _global_backward_pre_hooks:
+            return _module_hooks.call_with_hooks(self, self._forward_and_record, args, kwargs)
+        out = self.forward(*args, **kwargs)  # the plain path, as _forward_and_record
+        if getattr(self, "activity_penalty", None) is not None:
+            object.__setattr__(self, "last_output", out)  # for penalty(): the latest output
+        return out
+
+    def _forward_and_record(self, *args, **kwargs):
         out = self.forward(*args, **kwargs)
         if getattr(self, "activity_penalty", None) is not None:
             object.__setattr__(self, "last_output", out)  # for penalty(): the latest output
         return out
+
+    # ---- hooks (torch's; the machinery is in _module_hooks.py) -------------------------------
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) → None or new args; with_kwargs: hook(module, args, kwargs) →
+        None or (args, kwargs). Runs before forward. Returns a RemovableHandle."""
+        return _module_hooks.register_forward_pre_hook(self, hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """hook(module, args, output) → None or a new output (with_kwargs: hook(module, args,
+        kwargs, output)); always_call: also when forward raised."""
+        return _module_hooks.register_forward_hook(self, hook, prepend, with_kwargs,
+                                                   always_call)
+
+    def register_full_backward_pre_hook(self, hook, *, prepend=False):
+        """hook(module, grad_output) → None or a new grad_output, before grad_input is made."""
+        return _module_hooks.register_full_backward_pre_hook(self, hook, prepend)
+
+    def register_full_backward_hook(self, hook, *, prepend=False):
+        """hook(module, grad_input, grad_output) → None or a new grad_input: gradients with
+        respect to the positional tensor inputs and to the outputs of one call."""
+        return _module_hooks.register_full_backward_hook(self, hook, prepend)
 
     # ---- traversal: every walk skips None slots; duplicates are listed once ------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
