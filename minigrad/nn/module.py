@@ -236,6 +236,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     _has_hooks = False  # set on a module's first hook registration (_module_hooks.py)
+    activity_penalty = None  # a layer that takes one sets its own (nn/_layer.py); read per call
 
     def __call__(self, *args, **kwargs):
         if self._has_hooks or _global_forward_pre_hooks or _global_forward_hooks or \
