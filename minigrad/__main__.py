@@ -12,10 +12,14 @@ def _check(args):
     rows = list(checks.run_all(devices, fast_mode=args.fast,
                                families=args.family.split(",") if args.family else None))
     width = max(len(r["name"]) for r in rows)
-    print(f"{'check':<{width}}  {'family':<9} {'dtype':<8} {'device':<6} {'max |err|':>10}  result")
+    print(f"{'check':<{width}}  {'family':<9} {'dtype':<8} {'device':<6} {'reverse':>10} "
+          f"{'forward':>10}  result")
     for r in rows:
+        forward = "-" if r["forward_error"] is None else f"{r['forward_error']:.2e}"
         print(f"{r['name']:<{width}}  {r['family']:<9} {r['dtype']:<8} {r['device']:<6} "
-              f"{r['error']:>10.2e}  {'pass' if r['ok'] else 'FAIL'}")
+              f"{r['error']:>10.2e} {forward:>10}  {'pass' if r['ok'] else 'FAIL'}")
+    print("reverse: max |vᵀJu backward − numerical|; forward: max |J·u jvp − numerical| "
+          "(random directions u, v)")
     failed = [r for r in rows if not r["ok"]]
     print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed")
     for r in failed:
@@ -34,7 +38,8 @@ def main(argv=None):
         description="minigrad: a tensor/autograd engine whose every gradient term is explicit.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_check = sub.add_parser(
-        "check", help="gradcheck + gradgradcheck (float64) over every op on every device; "
+        "check", help="gradcheck + gradgradcheck (float64) and the forward-mode check over "
+                      "every op on every device; "
                       "prints a table and exits non-zero if anything fails")
     p_check.add_argument("--fast", action="store_true", help="fast (random-direction) mode")
     p_check.add_argument("--family", help="only these families, comma-separated (e.g. op)")

@@ -16,10 +16,10 @@ from typing import Callable, List, Sequence
 
 import numpy as np
 
-from .gradcheck import GradcheckError, directional_error, gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, directional_error, forward_error, gradcheck, gradgradcheck
 from .tensor import Tensor
 
-__all__ = ["Case", "CASES", "register", "all_cases", "run_case", "run_all"]
+__all__ = ["Case", "CASES", "register", "all_cases", "run_case", "run_forward_case", "run_all"]
 
 FAMILY_MODULES = ("minigrad.nn._cases", "minigrad.penalties._cases", "minigrad.optim._cases")
 
@@ -359,8 +359,31 @@ def run_case(case, device="cpu", fast_mode=False, second_order=None):
     return err, None
 
 
+def run_forward_case(case, device="cpu", fast_mode=False, over_reverse=False):
+    """Forward mode on one case: gradcheck with ``check_forward_ad`` (the jvp rules against
+    central differences); returns (max |J·u − numerical| along a random u, message or None).
+    ``over_reverse=True`` checks forward-over-reverse instead (gradgradcheck's
+    ``check_fwd_over_rev``: the jvp rules of the backward's own operations).
+    An optimizer identity (``case.check``) has no forward mode: (None, None)."""
+    if case.check is not None:
+        return None, None
+    inputs = case.inputs(device)
+    try:
+        if over_reverse:
+            gradgradcheck(case.fn, inputs, atol=case.atol, rtol=case.rtol, fast_mode=fast_mode,
+                          check_rev_over_rev=False, check_fwd_over_rev=True)
+            return 0.0, None
+        err = forward_error(case.fn, inputs)
+        gradcheck(case.fn, inputs, atol=case.atol, rtol=case.rtol, fast_mode=fast_mode,
+                  check_backward_ad=False, check_forward_ad=True)
+    except (GradcheckError, NotImplementedError) as exc:
+        return float("nan"), f"forward mode: {exc}"
+    return err, None
+
+
 def run_all(devices=None, fast_mode=False, families=None):
-    """Yields one result row per (case, device): dict(name, family, dtype, device, error, ok, message, seconds)."""
+    """Yields one result row per (case, device): dict(name, family, dtype, device, error,
+    forward_error, ok, message, seconds); ``ok`` covers reverse and forward mode."""
     from .backend import available_devices
     devices = devices or available_devices()
     for case in all_cases():
@@ -369,5 +392,8 @@ def run_all(devices=None, fast_mode=False, families=None):
         for device in devices:
             t0 = time.perf_counter()
             err, msg = run_case(case, device, fast_mode=fast_mode)
+            fw_err, fw_msg = run_forward_case(case, device, fast_mode=fast_mode)
+            msg = "\n".join(m for m in (msg, fw_msg) if m) or None
             yield dict(name=case.name, family=case.family, dtype="float64", device=device,
-                       error=err, ok=msg is None, message=msg, seconds=time.perf_counter() - t0)
+                       error=err, forward_error=fw_err, ok=msg is None, message=msg,
+                       seconds=time.perf_counter() - t0)

@@ -11,8 +11,13 @@ evaluations and one backward pass per input instead of one evaluation per input 
 fast mode finds a mismatch it reruns the full check on that input to say which element is
 wrong.
 
+``check_forward_ad=True`` checks forward mode too: the Jacobian built column by column from
+the ops' ``jvp`` rules (a one-hot tangent per input element; in fast mode one random direction
+u, J·u compared element by element) against the same central differences.
+
 ``gradgradcheck`` applies the same check to the first derivative (built with
-``create_graph=True``), which checks every backward formula's own backward.
+``create_graph=True``), which checks every backward formula's own backward
+(``check_fwd_over_rev=True``: the forward mode of the backward's operations too).
 
 The signatures are torch.autograd.gradcheck's (importable as ``mg.autograd.gradcheck`` too).
 Of torch's options, ``nondet_tol``, ``check_undefined_grad``, ``check_grad_dtypes`` and
@@ -20,8 +25,8 @@ Of torch's options, ``nondet_tol``, ``check_undefined_grad``, ``check_grad_dtype
 deterministic, an output that received no gradient is given zeros unless its Function says
 otherwise, a gradient's dtype is always checked, and gradients are plain arrays whatever
 their layout. The checks of features minigrad lacks (``check_batched_grad``,
-``check_batched_forward_grad``, ``check_forward_ad``, ``check_fwd_over_rev``, ``masked``)
-raise NotImplementedError when asked for, rather than passing without checking.
+``check_batched_forward_grad``, ``masked``) raise NotImplementedError when asked for, rather
+than passing without checking.
 
 Finite differences are taken in float64: a float32 input is perturbed in float64 and rounded
 back, which loses most digits; a warning says so. When a mismatch sits where the function has a
@@ -126,15 +131,99 @@ def _full_jacobians(problem, outs, out_ids):
             for i, g in zip(problem.diff, _analytical_vjp(outs, problem, v)):
                 result[(o, i)][0][j] = g.ravel()
     for i in problem.diff:
-        n = problem.inputs[i].array.size
-        cols = {o: np.zeros((outs[o].array.size, n)) for o in out_ids}
-        for k in range(n):
-            plus, minus = problem.shifted(i, k, problem.eps), problem.shifted(i, k, -problem.eps)
-            for o in out_ids:
-                cols[o][:, k] = (plus[o] - minus[o]) / (2 * problem.eps)
-        for o in out_ids:
-            result[(o, i)][1] = cols[o]
+        for o, N in _numerical_jacobian(problem, outs, i, out_ids).items():
+            result[(o, i)][1] = N
     return result
+
+
+def _numerical_jacobian(problem, outs, i, out_ids):
+    """{o: N} with N[:, k] = (f(x + eps·e_k) − f(x − eps·e_k)) / (2·eps) for input i."""
+    n = problem.inputs[i].array.size
+    cols = {o: np.zeros((outs[o].array.size, n)) for o in out_ids}
+    for k in range(n):
+        plus, minus = problem.shifted(i, k, problem.eps), problem.shifted(i, k, -problem.eps)
+        for o in out_ids:
+            cols[o][:, k] = (plus[o] - minus[o]) / (2 * problem.eps)
+    return cols
+
+
+# ---- forward mode (check_forward_ad): Jacobian columns J·u from the ops' jvp rules ----------
+
+def _forward_jvp(problem, i, u, out_ids):
+    """J·u for a direction u (float64, input i's shape) by forward mode: {o: flat float64}."""
+    from .autograd import forward_ad
+    t = problem.inputs[i]
+    tangent = Tensor._wrap(t.backend.asarray(u.astype(t.dtype).reshape(t.shape), t.dtype),
+                           t.device)
+    args = list(problem.inputs)
+    with forward_ad.dual_level(), autograd.enable_grad():
+        args[i] = forward_ad.make_dual(t, tangent)
+        outs = _as_tuple(problem.fn(*args))
+        tangents = {o: forward_ad.unpack_dual(outs[o]).tangent for o in out_ids}
+    return {o: np.zeros(outs[o].array.size) if tan is None else
+            tan.numpy().astype(np.float64).ravel() for o, tan in tangents.items()}
+
+
+def _forward_jacobians(problem, outs, out_ids):
+    """Forward-mode and numerical Jacobians: {(o, i): (F, N)}, F built one column per input
+    element from the jvp of a one-hot tangent."""
+    result = {}
+    for i in problem.diff:
+        n = problem.inputs[i].array.size
+        forward = {o: np.zeros((outs[o].array.size, n)) for o in out_ids}
+        for k in range(n):
+            e_k = np.zeros(n)
+            e_k[k] = 1.0
+            for o, column in _forward_jvp(problem, i, e_k, out_ids).items():
+                forward[o][:, k] = column
+        for o, N in _numerical_jacobian(problem, outs, i, out_ids).items():
+            result[(o, i)] = (forward[o], N)
+    return result
+
+
+def _check_forward(problem, outs, out_ids, atol, rtol, seed, fast_mode, prefix):
+    if not fast_mode:
+        _check_full(problem, outs, out_ids, atol, rtol, prefix + "forward mode: ",
+                    _forward_jacobians(problem, outs, out_ids), what="forward-mode (jvp)")
+        return
+    rng = np.random.default_rng(seed)
+    for i in problem.diff:
+        u = rng.standard_normal(problem.inputs[i].shape)
+        u /= np.linalg.norm(u) or 1.0
+        x = problem.base[i].ravel()
+        plus = problem.evaluate(i, x + problem.eps * u.ravel())
+        minus = problem.evaluate(i, x - problem.eps * u.ravel())
+        for o, forward in _forward_jvp(problem, i, u, out_ids).items():
+            numerical = (plus[o] - minus[o]) / (2 * problem.eps)
+            err = np.abs(forward - numerical) - (atol + rtol * np.abs(numerical))
+            if not (err <= 0).all():
+                j = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
+                raise GradcheckError(
+                    f"{prefix}forward mode: fast-mode mismatch for output {o} along a random "
+                    f"direction u of input {i} (shape {problem.inputs[i].shape}): (J·u)"
+                    f"{list(_index(outs[o].shape, j))} forward-mode {forward[j]:.10g}, "
+                    f"numerical {numerical[j]:.10g} (seed={seed}, eps={problem.eps:g}); "
+                    "rerun without fast_mode to see the element of the input")
+
+
+def forward_error(fn, inputs, eps=1e-6, seed=0):
+    """max |J·u forward mode − J·u numerical| over the inputs, for random unit directions u:
+    the check table's forward-mode column."""
+    problem = _Problem(fn, inputs, eps)
+    outs = problem.outputs()
+    out_ids = _float_outputs(outs)
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    for i in problem.diff:
+        u = rng.standard_normal(problem.inputs[i].shape)
+        u /= np.linalg.norm(u) or 1.0
+        x = problem.base[i].ravel()
+        plus = problem.evaluate(i, x + eps * u.ravel())
+        minus = problem.evaluate(i, x - eps * u.ravel())
+        for o, forward in _forward_jvp(problem, i, u, out_ids).items():
+            if forward.size:
+                worst = max(worst, float(np.max(np.abs(forward - (plus[o] - minus[o]) / (2 * eps)))))
+    return worst
 
 
 def _kink_note(problem, o, i, j, k, atol, rtol):
@@ -155,7 +244,7 @@ def _index(shape, flat):
     return tuple(int(v) for v in np.unravel_index(flat, shape)) if shape else ()
 
 
-def _check_full(problem, outs, out_ids, atol, rtol, prefix, jacobians=None):
+def _check_full(problem, outs, out_ids, atol, rtol, prefix, jacobians=None, what="analytical"):
     if jacobians is None:
         jacobians = _full_jacobians(problem, outs, out_ids)
     for (o, i), (A, N) in jacobians.items():
@@ -170,7 +259,7 @@ def _check_full(problem, outs, out_ids, atol, rtol, prefix, jacobians=None):
                f"  input {i} has shape {in_shape}, output {o} has shape {out_shape}; "
                f"{int(bad.sum())} of {bad.size} entries differ\n"
                f"  worst at d output{list(_index(out_shape, j))} / d input{list(_index(in_shape, k))}: "
-               f"analytical {a:.10g}, numerical {n:.10g}, |difference| {abs(a - n):.3g} > "
+               f"{what} {a:.10g}, numerical {n:.10g}, |difference| {abs(a - n):.3g} > "
                f"atol + rtol·|numerical| = {atol + rtol * abs(n):.3g}\n"
                f"  (eps={problem.eps:g}, atol={atol:g}, rtol={rtol:g})")
         msg += _kink_note(problem, o, i, j, k, atol, rtol)
@@ -253,13 +342,9 @@ def measured_check(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=False, 
     return worst, None
 
 
-def _torch_options(check_backward_ad=True, nondet_tol=0.0, check_undefined_grad=True,
-                   check_grad_dtypes=False, gen_non_contig_grad_outputs=False, masked=None,
-                   **unsupported_checks):
+def _torch_options(nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+                   gen_non_contig_grad_outputs=False, masked=None, **unsupported_checks):
     """torch's options (see the module docstring): accepted, or NotImplementedError."""
-    if not check_backward_ad:
-        raise ValueError("gradcheck: check_backward_ad=False leaves nothing to check (minigrad "
-                         "has no forward-mode AD to check instead)")
     if not (isinstance(nondet_tol, (int, float)) and nondet_tol >= 0):
         raise ValueError(f"gradcheck: nondet_tol must be a number >= 0, got {nondet_tol!r}")
     asked = [name for name, value in unsupported_checks.items() if value]
@@ -267,8 +352,7 @@ def _torch_options(check_backward_ad=True, nondet_tol=0.0, check_undefined_grad=
         asked.append("masked")
     if asked:
         raise NotImplementedError(f"gradcheck: {', '.join(asked)} checks features minigrad does "
-                                  "not have (batched gradients / forward-mode AD / masked "
-                                  "tensors); leave it False")
+                                  "not have (batched gradients / masked tensors); leave it False")
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
@@ -280,26 +364,35 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
     ``func`` takes the inputs (Tensors, plus any other arguments) and returns a Tensor or a
     tuple of Tensors. Every input with ``requires_grad=True`` is checked against every
-    floating-point output. Returns True, or raises ``GradcheckError`` naming the output and
-    input, the worst element, both values and the tolerances (returns False instead when
-    ``raise_exception=False``). torch's other options: see the module docstring.
+    floating-point output: by reverse mode (``check_backward_ad``, the backward formulas), and
+    with ``check_forward_ad=True`` by forward mode too (the jvp rules: one Jacobian column per
+    input element, or one random direction in fast mode). Returns True, or raises
+    ``GradcheckError`` naming the mode, output and input, the worst element, both values and
+    the tolerances (returns False instead when ``raise_exception=False``). torch's other
+    options: see the module docstring.
     """
-    _torch_options(check_backward_ad, nondet_tol, check_undefined_grad, check_grad_dtypes,
-                   masked=masked, check_batched_grad=check_batched_grad,
-                   check_batched_forward_grad=check_batched_forward_grad,
-                   check_forward_ad=check_forward_ad)
-    return _run(func, inputs, eps, atol, rtol, fast_mode, raise_exception, seed, prefix="")
+    _torch_options(nondet_tol, check_undefined_grad, check_grad_dtypes, masked=masked,
+                   check_batched_grad=check_batched_grad,
+                   check_batched_forward_grad=check_batched_forward_grad)
+    return _run(func, inputs, eps, atol, rtol, fast_mode, raise_exception, seed, prefix="",
+                backward_mode=check_backward_ad, forward_mode=check_forward_ad)
 
 
-def _run(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed, prefix):
+def _run(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed, prefix,
+         backward_mode=True, forward_mode=False):
+    if not (backward_mode or forward_mode):
+        raise ValueError("gradcheck: check_backward_ad=False and check_forward_ad=False leave "
+                         "nothing to check")
     problem = _Problem(fn, inputs, eps)
     outs = problem.outputs()
     out_ids = _float_outputs(outs)
     try:
-        if fast_mode:
+        if backward_mode and fast_mode:
             _check_fast(problem, outs, out_ids, atol, rtol, seed, prefix)
-        else:
+        elif backward_mode:
             _check_full(problem, outs, out_ids, atol, rtol, prefix)
+        if forward_mode:
+            _check_forward(problem, outs, out_ids, atol, rtol, seed, fast_mode, prefix)
     except GradcheckError:
         if raise_exception:
             raise
@@ -312,15 +405,16 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
                   masked=False, seed=0):
-    """Checks second derivatives: gradcheck of x ↦ (∂f/∂x)ᵀ v, built with create_graph=True.
+    """Checks second derivatives: gradcheck of x ↦ (∂f/∂x)ᵀ v, built with create_graph=True:
+    reverse-over-reverse (``check_rev_over_rev``, the backward formulas' own backward) and, with
+    ``check_fwd_over_rev=True``, forward-over-reverse (the jvp rules of the backward's ops).
 
     ``v`` (``grad_outputs``) defaults to random normal tensors (never all ones, which can hide
     errors that cancel under a sum); it is checked as an input too, since the first derivative
     is linear in it. torch's other options: see the module docstring.
     """
-    _torch_options(check_rev_over_rev, nondet_tol, check_undefined_grad, check_grad_dtypes,
-                   gen_non_contig_grad_outputs, masked, check_batched_grad=check_batched_grad,
-                   check_fwd_over_rev=check_fwd_over_rev)
+    _torch_options(nondet_tol, check_undefined_grad, check_grad_dtypes,
+                   gen_non_contig_grad_outputs, masked, check_batched_grad=check_batched_grad)
     fn = func
     inputs = _as_tuple(inputs)
     with autograd.enable_grad():
@@ -348,6 +442,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         return tuple(g for g in grads if g is not None)
 
     return _run(first_derivative, tuple(inputs) + tuple(grad_outputs), eps, atol, rtol,
-                fast_mode, raise_exception, seed,
+                fast_mode, raise_exception, seed, backward_mode=check_rev_over_rev,
+                forward_mode=check_fwd_over_rev,
                 prefix="gradgradcheck (output k is the gradient wrt the k-th differentiable "
                        "input; inputs past the function's own are the output gradients v): ")

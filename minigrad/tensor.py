@@ -37,6 +37,7 @@ class Tensor:
                  "_grad_owned", "_versions", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy_array + tensor dispatches to Tensor.__radd__
     _backward_hooks = _post_accumulate_grad_hooks = None  # a leaf's hooks (autograd/hooks.py)
+    _fw_tangent = None  # its forward-mode tangent at the open level (autograd/forward_ad.py)
 
     def __init__(self, data, dtype=None, requires_grad=False, device=None):
         device = normalize_device(device)

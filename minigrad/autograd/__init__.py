@@ -15,7 +15,8 @@ from torch.autograd.
 """
 from .engine import backward, grad, run_backward, zero_grad
 from .function import Context, Function, NonDifferentiableBackwardError, once_differentiable
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (backward_is_differentiated, enable_grad, is_grad_enabled, no_grad,
+                        set_grad_enabled)
 from .variable import Variable
 from ..gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402  (uses this package)
 
@@ -32,6 +33,9 @@ from .check_graph import (GraphCheckReport, NodeCheck, check_graph,  # noqa: E40
                           is_detect_creation_site_enabled, record_creation_sites,
                           set_detect_creation_site)
 from .draw import draw  # noqa: E402
+
+# forward mode: dual tensors and each op's jvp rule
+from . import forward_ad  # noqa: E402,F401
 
 __all__ += ["draw", "check_graph", "GraphCheckReport", "NodeCheck", "record_creation_sites",
             "set_detect_creation_site", "is_detect_creation_site_enabled"]

@@ -9,7 +9,7 @@ they are returned (``grad``, as ``torch.autograd.grad``).
 """
 from ..backend import array_module, get_backend
 from ..tensor import Tensor
-from .grad_mode import set_grad_enabled
+from .grad_mode import _forward, set_grad_enabled
 from .hooks import run_hooks, run_output_hooks, run_post_accumulate_hooks
 
 __all__ = ["backward", "grad", "run_backward", "zero_grad"]
@@ -35,8 +35,8 @@ def _topological_nodes(roots):
     return order
 
 
-def _add(a, b, create_graph):
-    if create_graph:
+def _add(a, b, differentiable):
+    if differentiable:  # create_graph, or tangents to carry (a forward-mode level is open)
         return a + b
     return Tensor._wrap(a.array + b.array, a.device)
 
@@ -61,6 +61,9 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     """
     roots = [o._node for o in outputs]
     nodes = _topological_nodes(roots)
+    # forward-over-reverse: with a forward-mode level open, the gradients carry tangents, so
+    # they are summed with Tensor ops (and the ops choose their differentiable backward)
+    summing_graph = create_graph or _forward.level is not None
     pending = {}  # id(node) -> [grad of each output or None]
     leaf_grads = {}  # id(tensor) -> (tensor, grad)
     # arrays a leaf must not keep as its .grad: the caller's, and those another tensor holds
@@ -70,10 +73,10 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
         wanted = {id(t): None for t in inputs}
     for o, g in zip(outputs, grad_outputs):
         if o._node is None:  # a leaf handed straight to backward
-            _deliver_leaf(o, g, leaf_grads, create_graph)
+            _deliver_leaf(o, g, leaf_grads, summing_graph)
             continue
         slot = pending.setdefault(id(o._node), [None] * o._node.n_outputs)
-        slot[o._out_index] = g if slot[o._out_index] is None else _add(slot[o._out_index], g, create_graph)
+        slot[o._out_index] = g if slot[o._out_index] is None else _add(slot[o._out_index], g, summing_graph)
 
     with set_grad_enabled(create_graph):
         for node in nodes:
@@ -103,11 +106,11 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                     continue
                 _check_grad(node, i, inp, g)
                 if inp._node is None:
-                    _deliver_leaf(inp, g, leaf_grads, create_graph)
+                    _deliver_leaf(inp, g, leaf_grads, summing_graph)
                 else:
                     slot = pending.setdefault(id(inp._node), [None] * inp._node.n_outputs)
                     k = inp._out_index
-                    slot[k] = g if slot[k] is None else _add(slot[k], g, create_graph)
+                    slot[k] = g if slot[k] is None else _add(slot[k], g, summing_graph)
             if not retain_graph:
                 node._free()
         # a leaf's hooks see its gradient summed over all its uses, as torch's AccumulateGrad
@@ -179,9 +182,9 @@ def _zeros_for(node, i):
     return Tensor._wrap(get_backend(device).xp.zeros(shape, dtype), device)
 
 
-def _deliver_leaf(t, g, leaf_grads, create_graph):
+def _deliver_leaf(t, g, leaf_grads, differentiable):
     if id(t) in leaf_grads:
-        leaf_grads[id(t)] = (t, _add(leaf_grads[id(t)][1], g, create_graph))
+        leaf_grads[id(t)] = (t, _add(leaf_grads[id(t)][1], g, differentiable))
     else:
         leaf_grads[id(t)] = (t, g)
 

@@ -58,7 +58,7 @@ import weakref
 import numpy as np
 
 from ..tensor import Tensor
-from .grad_mode import _mode
+from .grad_mode import _forward, _mode
 
 __all__ = ["AccumulateGrad", "Context", "Function", "FunctionCtx", "NonDifferentiableBackwardError",
            "once_differentiable"]
@@ -217,6 +217,15 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError
 
+    @staticmethod
+    def jvp(ctx, *tangents):
+        """Forward mode: the tangent of each output, J·t, from one tangent per forward argument
+        (None for an argument that is not a tensor or carries no tangent). Runs right after
+        ``forward`` on the same ctx, so it reads what forward saved (``ctx.saved_tensors``)."""
+        raise NotImplementedError(
+            f"{ctx.fn.__name__} has no jvp rule, so forward-mode AD cannot go through it: "
+            "define jvp(ctx, *tangents) on the Function (as torch asks of a custom Function)")
+
     @classmethod
     def apply(cls, *args):
         # This is on every operation's path, so it is written for speed: no generators,
@@ -258,6 +267,8 @@ class Function:
                     if out._versions is None:
                         out._versions = [0]
                     ctx._output_versions = out._versions
+            if _forward.level is not None:  # forward-mode AD: a dual_level is open
+                _push_tangents(cls, ctx, args, (out,), (raw,))
             return out
         outs = tuple([_wrap_output(o, device, args) for o in raw])
         if record:
@@ -273,7 +284,47 @@ class Function:
                     t._requires_grad = True
                     t._node = ctx
                     t._out_index = i
+        if _forward.level is not None:
+            _push_tangents(cls, ctx, args, outs, raw)
         return outs
+
+
+# ---- forward mode: tangents pushed through each call (autograd/forward_ad.py) ---------------
+
+def _push_tangents(cls, ctx, args, outs, raw):
+    """Gives each floating-point output of this call its tangent, ``cls.jvp(ctx, *tangents)``,
+    when some input carries one at the open level. The rule runs with forward mode suspended
+    (its own operations on tangents carry no tangents) and with recording as the caller has it,
+    so a tangent is itself differentiable in reverse mode."""
+    level = _forward.level
+    tangents = [a._fw_tangent if isinstance(a, Tensor) else None for a in args]
+    if not any(t is not None for t in tangents):
+        return
+    if not ctx.inputs:
+        ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
+    _forward.level = None
+    try:
+        result = cls.jvp(ctx, *tangents)
+    finally:
+        _forward.level = level
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) != len(outs):
+        raise RuntimeError(f"{cls.__name__}.jvp returned {len(result)} tangents for "
+                           f"{len(outs)} outputs")
+    marked = ctx._non_differentiable or ()
+    for k, (out, tangent) in enumerate(zip(outs, result)):
+        if tangent is None or out.array.dtype.kind != "f" or id(raw[k]) in marked:
+            continue
+        if not isinstance(tangent, Tensor):
+            raise TypeError(f"{cls.__name__}.jvp returned {type(tangent).__name__} for output "
+                            f"{k}; expected a Tensor or None")
+        if tangent.shape != out.shape or tangent.dtype != out.dtype:
+            raise RuntimeError(
+                f"{cls.__name__}.jvp returned a tangent of shape {tuple(tangent.shape)} and "
+                f"dtype {tangent.dtype} for output {k}, which has shape {tuple(out.shape)} and "
+                f"dtype {out.dtype}")
+        level.attach(out, tangent)
 
 
 # ---- creation sites, for the gradient debugger (check_graph.py) -----------------------------

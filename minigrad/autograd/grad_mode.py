@@ -18,9 +18,26 @@ class _GradMode(threading.local):
 _mode = _GradMode()
 
 
+class _ForwardLevel:
+    """The forward-mode AD level open now (``forward_ad.dual_level``), or None: process-wide,
+    as torch's. ``Function.apply`` reads it on every operation, so it is one attribute."""
+    level = None
+
+
+_forward = _ForwardLevel()
+
+
 def is_grad_enabled():
     """True when operations are being recorded for differentiation."""
     return _mode.enabled
+
+
+def backward_is_differentiated():
+    """True when the derivative of a backward formula is wanted: recording is on
+    (``create_graph=True``), or a forward-mode level is open (the backward's operations carry
+    tangents: forward-over-reverse). Ops with a fused, non-differentiable backward kernel take
+    their readable Tensor formula then."""
+    return _mode.enabled or _forward.level is not None
 
 
 class set_grad_enabled:

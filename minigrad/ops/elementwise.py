@@ -13,10 +13,11 @@ import numbers
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, backward_is_differentiated
 from ..backend import array_module, contiguous
 from .._operands import _binary, _const
 from ..tensor import Tensor
+from ._tangents import broadcast_tangent, tangent_sum
 from .rounding import floor, trunc
 from .shape import broadcast_to, sum_to_shape
 
@@ -28,7 +29,7 @@ def _saved_or_recomputed(ctx, name, recompute):
     output is recomputed from the inputs with differentiable ops, so that the backward's own
     derivative sees how it depends on them.
     """
-    if is_grad_enabled():
+    if backward_is_differentiated():
         return recompute()
     return _const(getattr(ctx, name), ctx.inputs[0])
 
@@ -58,6 +59,10 @@ class Add(Function):
         sa, sb = ctx.shapes
         return sum_to_shape(grad, sa), sum_to_shape(grad, sb)
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return broadcast_tangent(np.broadcast_shapes(*ctx.shapes), ta, tb)
+
 
 class Sub(Function):
     """z = a - b      dz/da = 1, dz/db = -1"""
@@ -72,6 +77,10 @@ class Sub(Function):
         sa, sb = ctx.shapes
         gb = -sum_to_shape(grad, sb) if ctx.needs_input_grad[1] else None
         return sum_to_shape(grad, sa), gb
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return broadcast_tangent(np.broadcast_shapes(*ctx.shapes), ta, None if tb is None else -tb)
 
 
 class Mul(Function):
@@ -88,6 +97,12 @@ class Mul(Function):
         ga = sum_to_shape(grad * b, a.shape) if ctx.needs_input_grad[0] else None
         gb = sum_to_shape(grad * a, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return broadcast_tangent(np.broadcast_shapes(a.shape, b.shape),
+                                 None if ta is None else ta * b, None if tb is None else a * tb)
 
 
 class Div(Function):
@@ -106,6 +121,13 @@ class Div(Function):
         gb = sum_to_shape(-grad * (a / b) / b, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return broadcast_tangent(np.broadcast_shapes(a.shape, b.shape),
+                                 None if ta is None else ta / b,
+                                 None if tb is None else -tb * (a / b) / b)
+
 
 class Neg(Function):
     """z = -x      dz/dx = -1"""
@@ -117,6 +139,10 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, grad):
         return -grad
+
+    @staticmethod
+    def jvp(ctx, tx):
+        return -tx
 
 
 class PowScalar(Function):
@@ -211,6 +237,10 @@ class Exp(Function):
         x = ctx.inputs[0]
         return grad * _saved_or_recomputed(ctx, "y", x.exp)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        return tx * _saved_or_recomputed(ctx, "y", ctx.inputs[0].exp)
+
 
 class Log(Function):
     """y = log x      dy/dx = 1/x"""
@@ -283,7 +313,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        if not is_grad_enabled():  # one fused pass: grad * [not x ≤ 0]
+        if not backward_is_differentiated():  # one fused pass: grad * [not x ≤ 0]
             return _const(_run_elementwise(x.backend.relu_backward, x.array, grad.array), x)
         return grad * _const((~(x.array <= 0)).astype(x.dtype), x)
 
@@ -301,7 +331,7 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
-        if not is_grad_enabled():
+        if not backward_is_differentiated():
             return _const(_run_elementwise(x.backend.sigmoid_backward, ctx.y, grad.array), x)
         y = x.sigmoid()
         return grad * y * (1 - y)
@@ -320,7 +350,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
-        if not is_grad_enabled():
+        if not backward_is_differentiated():
             return _const(_run_elementwise(x.backend.tanh_backward, ctx.y, grad.array), x)
         y = x.tanh()
         return grad * (1 - y * y)

@@ -14,7 +14,7 @@ the reduction (sum, or the weighted mean Σ_r loss[r] / Σ_r w_{t_r}) is done wi
 """
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, backward_is_differentiated
 from ..backend import array_module, contiguous
 from ..tensor import Tensor
 from .elementwise import maximum
@@ -43,7 +43,7 @@ class CrossEntropyRows(Function):
         x = ctx.inputs[0]
         backend = x.backend
         xp = backend.xp
-        if not is_grad_enabled():
+        if not backward_is_differentiated():
             out = xp.empty_like(ctx.probs)
             backend.cross_entropy_backward(ctx.probs, target, weight, eps, ignore_index,
                                            contiguous(grad.array), out)
@@ -96,7 +96,7 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             grad_p = grad * (p - y) / maximum(p * (1.0 - p), 1e-12)
         if ctx.needs_input_grad[1]:
-            if is_grad_enabled():   # with create_graph: the logs as ops, so d/dp is recorded
+            if backward_is_differentiated():   # with create_graph: the logs as ops, so d/dp is recorded
                 grad_y = grad * (maximum((1.0 - p).log(), -100.0)
                                  - maximum(p.log(), -100.0))
             else:

@@ -15,7 +15,7 @@ import numpy as np
 
 import math
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, backward_is_differentiated
 from ..tensor import Tensor
 from .elementwise import where
 
@@ -125,7 +125,7 @@ class L2Norm(Function):
         n = ctx.norm
         safe = Tensor._wrap(xp.where(n == 0, 1, n).astype(x.dtype), x.device)
         nonzero = Tensor._wrap((n != 0).astype(x.dtype), x.device)
-        if is_grad_enabled():  # second order: build n from x again so its dependence is recorded
+        if backward_is_differentiated():  # second order: build n from x again so its dependence is recorded
             safe = where(Tensor._wrap(n != 0, x.device), L2Norm.apply(x, ctx.axis), safe)
         return grad * x / safe * nonzero, None
 
@@ -186,7 +186,7 @@ class LpNorm(Function):
             hit = (a == n) | xp.isnan(a)
             return grad * sign * const(hit / hit.sum(axis=axis, keepdims=True)), None, None
         norm = const(n)
-        if is_grad_enabled():   # second order: n as a function of x, so its dependence is recorded
+        if backward_is_differentiated():   # second order: n as a function of x, so its dependence is recorded
             norm = LpNorm.apply(x, p, axis)
         # (|x|/n)^(p−1) only where x ≠ 0 (so n ≠ 0) and, for p < 1, |x| < ∞ (where it is 0):
         # elsewhere |x| is replaced by 1 and n = 0 by 1 before dividing and raising, so that

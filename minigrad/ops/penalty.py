@@ -12,7 +12,7 @@ wrong Hessian.
 """
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, backward_is_differentiated
 from .special import first_order_only
 from ..backend import array_module
 from ..tensor import Tensor
@@ -41,7 +41,7 @@ class _GroupNorms(Function):
     def backward(ctx, grad):
         w, = ctx.saved_tensors
         grouping = ctx.grouping
-        n = _GroupNorms.apply(w, grouping) if is_grad_enabled() else \
+        n = _GroupNorms.apply(w, grouping) if backward_is_differentiated() else \
             Tensor._wrap(ctx.norms, w.device)
         positive = n.array > 0
         nonzero = Tensor._wrap(positive.astype(n.dtype), n.device)   # 1 on groups with n > 0

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, backward_is_differentiated
 from ..backend import array_module
 from ..tensor import Tensor
 from .shape import _axis, broadcast_to, reshape
@@ -168,7 +168,7 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         x, axis = ctx.inputs[0], ctx.axis
-        if not is_grad_enabled():  # one fused pass per row
+        if not backward_is_differentiated():  # one fused pass per row
             return Tensor._wrap(_run_rows(x.backend.softmax_backward, ctx.y, grad.array,
                                           axis=axis), x.device), None
         y = softmax(x, axis)
@@ -189,7 +189,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         x, axis = ctx.inputs[0], ctx.axis
-        if not is_grad_enabled():
+        if not backward_is_differentiated():
             return Tensor._wrap(_run_rows(x.backend.log_softmax_backward, ctx.y, grad.array,
                                           axis=axis), x.device), None
         return grad - softmax(x, axis) * grad.sum(axis=axis, keepdims=True), None
@@ -209,7 +209,7 @@ class LogSumExp(Function):
     def backward(ctx, grad):
         x, axis = ctx.inputs[0], ctx.axis
         g = broadcast_to(reshape(grad, ctx.kept), x.shape)
-        if not is_grad_enabled():
+        if not backward_is_differentiated():
             p = _run_rows(x.backend.softmax_forward, x.array, axis=axis)
             return g * Tensor._wrap(p, x.device), None, None
         return g * softmax(x, axis), None, None

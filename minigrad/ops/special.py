@@ -6,7 +6,7 @@
 """
 import math
 
-from ..autograd import Function, NonDifferentiableBackwardError, is_grad_enabled
+from ..autograd import Function, NonDifferentiableBackwardError, backward_is_differentiated
 from .elementwise import _float, _run_elementwise
 
 __all__ = ["Erf", "erf", "first_order_only"]
@@ -55,6 +55,6 @@ def first_order_only(gradient, what, *depends_on):
     backward raises ``NonDifferentiableBackwardError`` naming ``what``, instead of a silently
     wrong (or silently zero) Hessian. Without ``create_graph`` it is the gradient unchanged.
     """
-    if not is_grad_enabled():
+    if not backward_is_differentiated():
         return gradient
     return _FirstOrderOnly.apply(gradient, what, *depends_on)

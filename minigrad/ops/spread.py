@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, backward_is_differentiated
 from ..backend import array_module
 from ..tensor import Tensor
 from .elementwise import where
@@ -58,7 +58,7 @@ class Std(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        if is_grad_enabled():   # second order: std as a function of x again
+        if backward_is_differentiated():   # second order: std as a function of x again
             s = Std.apply(x, *ctx.args)
         else:
             s = Tensor._wrap(ctx.y, x.device)

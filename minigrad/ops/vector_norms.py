@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, backward_is_differentiated
 from ..tensor import Tensor
 from .elementwise import where
 from .norm import L2Norm
@@ -48,7 +48,7 @@ class PNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,), p = ctx.saved_tensors, ctx.p
-        n = PNorm.apply(x, ctx.axes, p) if is_grad_enabled() else Tensor._wrap(ctx.y, x.device)
+        n = PNorm.apply(x, ctx.axes, p) if backward_is_differentiated() else Tensor._wrap(ctx.y, x.device)
         magnitude = x.abs()
         if p < 1:   # |x|^(p−1) is infinite at x = 0, where torch takes 0
             at_zero = Tensor._wrap(x.array == 0, x.device)
