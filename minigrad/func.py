@@ -3,9 +3,10 @@
     grad(f)(x)              ∇f(x)                     f returns a 0-dim Tensor
     grad_and_value(f)(x)    (∇f(x), f(x))
     vjp(f, *x)              (f(x), u ↦ uᵀJ)           a reusable vector-Jacobian product
-    jvp(f, x, v)            (f(x), J v)               by the double backward trick
+    jvp(f, x, v)            (f(x), J v)               forward mode (autograd/forward_ad.py)
     jacrev(f)(x)            J, row by row in reverse mode
-    hessian(f)(x)           H = the Jacobian of the Jacobian
+    jacfwd(f)(x)            J, column by column in forward mode
+    hessian(f)(x)           H = jacfwd(jacrev(f)), forward-over-reverse
 
 ``argnums`` (an int or a tuple of ints, negative ones counting from the end) says which
 positional arguments to differentiate with respect to: an int gives one result, a tuple gives a
@@ -16,17 +17,17 @@ otherwise its results are detached, as torch's are.
 
 Differences from torch.func: arguments are Tensors (no pytrees: a dict of parameters is passed
 as separate arguments); there is no ``vmap``, so ``chunk_size`` only is accepted and the rows
-are computed one at a time; ``jvp`` uses two reverse passes (minigrad has no forward mode) and
-``hessian`` is ``jacrev(jacrev(f))`` rather than ``jacfwd(jacrev(f))`` — the same values; a
-tensor a transformed function captures from outside (a closure) is seen as a constant unless it
-also requires grad and an argument does.
+are computed one at a time; one forward-mode level at a time (``jvp`` or ``jacfwd`` inside
+``jvp``/``jacfwd`` raises, as torch.autograd.forward_ad; torch.func nests them); a tensor a
+transformed function captures from outside (a closure) is seen as a constant unless it also
+requires grad and an argument does.
 """
 from .autograd.functional import (FunctionalArgumentError, _grad_allowing_constants, _zeros,
                                   _zeros_like)
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 from .tensor import Tensor
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "hessian"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -165,9 +166,10 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """``(f(*primals), J v)`` with ``v = tangents`` (shaped like the primals), the output and
     ``J v`` both structured like f's output (and ``aux`` with ``has_aux``).
 
-    By the double backward trick: ``g(u) = uᵀJ`` is recorded for a seed ``u`` (zeros that
-    require grad); ``g`` is linear in ``u``, so its own vjp with ``v`` is ``(J v)ᵀ``.
+    Forward mode, as torch.func.jvp: the primals become dual tensors carrying the tangents
+    (``autograd.forward_ad``) and each op's jvp rule pushes them through ``f`` in one pass.
     ``strict`` is accepted and, as in torch 2.x's torch.func.jvp, checks nothing."""
+    from .autograd.forward_ad import dual_level, make_dual, unpack_dual
     for name, value in (("primals", primals), ("tangents", tangents)):
         if not isinstance(value, (tuple, list)):
             raise TypeError(f"jvp(f, primals, tangents): expected {name} to be a tuple, got "
@@ -182,16 +184,60 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         if p.shape != t.shape:
             raise FunctionalArgumentError(f"jvp: tangents[{i}] has shape {t.shape} but "
                                           f"primals[{i}] has shape {p.shape}")
-    with enable_grad():
-        primals, nested = _track(tuple(primals), range(len(primals)), "jvp")
-        output, aux = _split_aux(func(*primals), has_aux, "jvp")
+    nested = is_grad_enabled() and any(p.requires_grad for p in primals)
+    with dual_level():
+        duals = [make_dual(p if nested else p.detach(), t) for p, t in zip(primals, tangents)]
+        output, aux = _split_aux(func(*duals), has_aux, "jvp")
         output_is_tuple, outputs = _as_outputs(output, "jvp")
-        seeds = tuple(_zeros_like(o, requires_grad=True) for o in outputs)      # u
-        vjps = _grad_allowing_constants(outputs, primals, seeds, create_graph=True)   # uᵀJ
-        jvps = _gradients(vjps, seeds, tuple(tangents), nested)                      # J v
-    jvp_out = jvps if output_is_tuple else jvps[0]
-    result = (_detached(output, nested), _detached(jvp_out, nested))
+        unpacked = [unpack_dual(o) for o in outputs]
+        values = tuple(u.primal for u in unpacked)
+        jvps = tuple(_zeros_like(o) if u.tangent is None else u.tangent
+                     for o, u in zip(outputs, unpacked))
+    result = (_detached(values if output_is_tuple else values[0], nested),
+              _detached(jvps if output_is_tuple else jvps[0], nested))
     return result + (_detached(aux, nested),) if has_aux else result
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    """``f ↦ (x ↦ J)`` by forward mode: one pass per element of each argument in ``argnums``,
+    its tangent a one-hot ``e_k``, giving column k of ``∂yᵢ/∂x_a`` (shaped
+    ``yᵢ.shape + x_a.shape``, structured as ``jacrev``'s). Fewer passes than ``jacrev`` when
+    the arguments have fewer elements than the outputs. ``randomness`` is accepted (a vmap
+    setting in torch). One forward level at a time: ``jacfwd(jacfwd(f))`` raises, as torch's
+    forward_ad does; ``jacfwd(jacrev(f))`` and ``jacrev(jacfwd(f))`` work."""
+    from .autograd.forward_ad import dual_level, make_dual, unpack_dual
+
+    def wrapper(*args):
+        from .ops import stack  # noqa: PLC0415  (ops imports the autograd package)
+        indices, argnums_is_tuple = _argnums_indices(argnums, len(args), "jacfwd")
+        with enable_grad():
+            # the arguments require grad, so a reverse pass inside f (jacfwd(jacrev(f))) can
+            # differentiate with respect to the dual views made of them
+            args, nested = _track(args, indices, "jacfwd")
+            output, aux = _split_aux(func(*args), has_aux, "jacfwd")
+            output_is_tuple, outputs = _as_outputs(output, "jacfwd")
+            blocks = [[] for _ in outputs]
+            for i in indices:
+                x = args[i]
+                columns = [[] for _ in outputs]
+                for k in range(x.numel()):
+                    one_hot = _zeros_like(x)
+                    one_hot.array.reshape(-1)[k] = 1
+                    with dual_level():
+                        shifted = list(args)
+                        shifted[i] = make_dual(x, one_hot)
+                        out_k, _ = _split_aux(func(*shifted), has_aux, "jacfwd")
+                        outs_k = _as_outputs(out_k, "jacfwd")[1]
+                        tangents = [unpack_dual(o).tangent for o in outs_k]
+                    for o, (out, tangent) in enumerate(zip(outputs, tangents)):
+                        columns[o].append(_zeros_like(out) if tangent is None else tangent)
+                for o, out in enumerate(outputs):
+                    blocks[o].append(stack(columns[o], -1).reshape(out.shape + x.shape)
+                                     if columns[o] else _zeros(out.shape + x.shape, x))
+        blocks = [tuple(b) if argnums_is_tuple else b[0] for b in blocks]
+        jac = _detached(tuple(blocks) if output_is_tuple else blocks[0], nested)
+        return (jac, _detached(aux, nested)) if has_aux else jac
+    return wrapper
 
 
 def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
@@ -228,6 +274,6 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
 
 def hessian(func, argnums=0):
     """``f ↦ (x ↦ H)`` for ``f`` returning one element: ``H = ∂²f/∂x²`` of shape
-    ``f.shape + x.shape + x.shape`` (nested tuples for a tuple ``argnums``), computed as the
-    Jacobian of the Jacobian, ``jacrev(jacrev(f, argnums), argnums)``."""
-    return jacrev(jacrev(func, argnums), argnums)
+    ``f.shape + x.shape + x.shape`` (nested tuples for a tuple ``argnums``), computed as
+    torch.func does, forward-over-reverse: ``jacfwd(jacrev(f, argnums), argnums)``."""
+    return jacfwd(jacrev(func, argnums), argnums)

@@ -221,8 +221,9 @@ def forward_error(fn, inputs, eps=1e-6, seed=0):
         plus = problem.evaluate(i, x + eps * u.ravel())
         minus = problem.evaluate(i, x - eps * u.ravel())
         for o, forward in _forward_jvp(problem, i, u, out_ids).items():
+            numerical = (plus[o] - minus[o]) / (2 * eps)
             if forward.size:
-                worst = max(worst, float(np.max(np.abs(forward - (plus[o] - minus[o]) / (2 * eps)))))
+                worst = max(worst, float(np.max(np.abs(forward - numerical))))
     return worst
 
 

@@ -209,29 +209,14 @@ class Tensor:
             return _conversion.type_name(self)
         return self.to(*_conversion.type_target(dtype))
 
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None, non_blocking=False):
-        return self.to(_conversion.cuda_device(device))
-
-    def float(self):
-        return self.to(float32)
-
-    def double(self):
-        return self.to(float64)
-
-    def half(self):
-        return self.to(float16)   # a TypeError: minigrad refuses float16 (see dtypes.py)
-
-    def long(self):
-        return self.to(int64)
-
-    def int(self):
-        return self.to(int32)
-
-    def bool(self):
-        return self.to(bool_)
+    def cpu(self): return self.to("cpu")
+    def cuda(self, device=None, non_blocking=False): return self.to(_conversion.cuda_device(device))
+    def float(self): return self.to(float32)
+    def double(self): return self.to(float64)
+    def half(self): return self.to(float16)   # a TypeError: minigrad refuses float16 (dtypes.py)
+    def long(self): return self.to(int64)
+    def int(self): return self.to(int32)
+    def bool(self): return self.to(bool_)
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
@@ -667,8 +652,12 @@ class Tensor:
         return ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     # ---- linear algebra (ops/linalg.py) ---------------------------------------------------
-    def matmul(self, b):
-        return ops.matmul(self, b)
+    def matmul(self, b): return ops.matmul(self, b)
+    def mm(self, mat2): return ops.mm(self, mat2)
+    def bmm(self, mat2): return ops.bmm(self, mat2)
+    def mv(self, vec): return ops.mv(self, vec)
+    def dot(self, other): return ops.dot(self, other)
+    def outer(self, vec2): return ops.outer(self, vec2)
 
     # ---- new tensors like this one (creation.py): this dtype and device unless given -----
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
@@ -690,11 +679,6 @@ class Tensor:
     # ---- random sampling (creation.py; not differentiable) ---------------------------------
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return creation.multinomial(self, num_samples, replacement, generator=generator)
-    def mm(self, mat2): return ops.mm(self, mat2)
-    def bmm(self, mat2): return ops.bmm(self, mat2)
-    def mv(self, vec): return ops.mv(self, vec)
-    def dot(self, other): return ops.dot(self, other)
-    def outer(self, vec2): return ops.outer(self, vec2)
 
     def __format__(self, spec):   # torch's: f"{loss:.4f}" formats a 0-d tensor's value
         return format(self.item(), spec) if self.ndim == 0 else object.__format__(self, spec)

@@ -30,6 +30,22 @@ class RightSquare(WrongSquare):
         return grad * 2 * x
 
 
+class RightSquareWrongJvp(RightSquare):
+    """Backward right, jvp planted wrong (3x·t instead of 2x·t): only forward mode sees it."""
+
+    @staticmethod
+    def jvp(ctx, t):
+        x, = ctx.saved_tensors
+        return 3 * x * t
+
+
+class RightSquareRightJvp(RightSquare):
+    @staticmethod
+    def jvp(ctx, t):
+        x, = ctx.saved_tensors
+        return 2 * x * t
+
+
 class Noisy(mg.autograd.Function):
     """y = x + noise: repeating the call gives another y."""
 
@@ -76,6 +92,19 @@ def test_the_fixed_backward_passes_every_node_also_second_order():
     report = mg.autograd.check_graph(loss, second_order=True)
     assert report and all(r.passed for r in report), str(report)
     assert max(r.max_error for r in report) < 1e-6
+
+
+def test_planted_wrong_jvp_is_named_by_the_forward_mode_check_and_nothing_else():
+    loss, line = _model_with(RightSquareWrongJvp)
+    assert all(r.passed for r in mg.autograd.check_graph(loss, raise_exception=False))
+    report = mg.autograd.check_graph(loss, raise_exception=False, check_forward_ad=True)
+    assert [r.function for r in report.failures] == ["RightSquareWrongJvp"], str(report)
+    assert report.failures[0].site == f"{__file__}:{line}"
+    assert "forward-mode (jvp)" in report.failures[0].reason
+    assert all(r.passed for r in report if r.status != "FAIL"), str(report)
+    loss, _ = _model_with(RightSquareRightJvp)
+    report = mg.autograd.check_graph(loss, check_forward_ad=True)
+    assert report and all(r.passed for r in report), str(report)
 
 
 def test_every_layer_of_a_small_cnn_passes():

@@ -10,7 +10,8 @@ compares its backward with central differences, node by node:
     J_analytical of node k   from k's backward, one output gradient at a time
     J_numerical  of node k   (f_k(x + eps·e_j) − f_k(x − eps·e_j)) / (2·eps)
 
-so a wrong backward is blamed on the node that has it, not on the loss. The checking itself is
+so a wrong backward is blamed on the node that has it, not on the loss (and, with
+``check_forward_ad=True``, a wrong jvp rule likewise). The checking itself is
 ``minigrad/gradcheck.py``'s (``measured_check``); this file only finds the nodes and their
 inputs and writes the table.
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..gradcheck import GradcheckError, gradgradcheck, measured_check
+from ..gradcheck import GradcheckError, gradcheck, gradgradcheck, measured_check
 from ..tensor import Tensor
 from .engine import _topological_nodes
 from .function import _sites
@@ -114,9 +115,10 @@ def _short_site(site):
 
 
 def check_graph(output, inputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, second_order=False,
-                raise_exception=True):
-    """Runs a local gradcheck (``second_order=True``: gradgradcheck too) on every Function node
-    of the graph recorded for ``output``, at the inputs each node saw in this run.
+                raise_exception=True, check_forward_ad=False):
+    """Runs a local gradcheck (``second_order=True``: gradgradcheck too;
+    ``check_forward_ad=True``: the node's jvp rule too) on every Function node of the graph
+    recorded for ``output``, at the inputs each node saw in this run.
 
     ``inputs`` (tensors) limits the walk to the nodes that depend on them. Returns a
     ``GraphCheckReport`` (rows: node, Function class, input shapes, max error, pass/FAIL/
@@ -133,7 +135,7 @@ def check_graph(output, inputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, second_orde
         nodes = _depending_on(nodes, (inputs,) if isinstance(inputs, Tensor) else inputs)
     report = GraphCheckReport()
     for k, node in enumerate(nodes):
-        report.append(_check_node(k, node, eps, atol, rtol, second_order))
+        report.append(_check_node(k, node, eps, atol, rtol, second_order, check_forward_ad))
     if raise_exception and report.failures:
         first = report.failures[0]
         where = (f"created at {first.site}" if first.site else "creation site not recorded: run "
@@ -157,7 +159,7 @@ def _depending_on(nodes, inputs):
     return kept
 
 
-def _check_node(k, node, eps, atol, rtol, second_order):
+def _check_node(k, node, eps, atol, rtol, second_order, check_forward_ad=False):
     fn = node.fn
     shapes = tuple(tuple(t.shape) for t in node.inputs if t is not None)
     row = NodeCheck(k, type(node).__name__, fn.__name__, shapes, float("nan"), "skipped",
@@ -187,6 +189,15 @@ def _check_node(k, node, eps, atol, rtol, second_order):
             error = exc
         except RuntimeError as exc:  # e.g. a once_differentiable backward
             row.status, row.reason = "skipped", f"second order not checkable: {exc}"
+            return row
+    if error is None and check_forward_ad:
+        try:
+            gradcheck(apply, args, eps=eps, atol=atol, rtol=rtol, fast_mode=row.mode == "fast",
+                      check_backward_ad=False, check_forward_ad=True)
+        except GradcheckError as exc:
+            error = exc
+        except NotImplementedError as exc:  # a Function without a jvp rule
+            row.status, row.reason = "skipped", f"forward mode not checkable: {exc}"
             return row
     row.status = "pass" if error is None else "FAIL"
     row.reason = "" if error is None else str(error)

@@ -5,8 +5,11 @@ For ``f`` taking tensors ``x₁ … xₙ`` and returning tensors ``y₁ … yₘ
 
     vjp(f, x, v)    vᵀJ        one reverse pass (``mg.grad`` with ``grad_outputs=v``)
     jvp(f, x, v)    J v        two reverse passes: the "double backward trick" (below)
-    jacobian(f, x)  J          one reverse pass per output element (one row of J each)
-    hessian(f, x)   H = ∂²f/∂x²  the Jacobian of the gradient (f scalar)
+    jacobian(f, x)  J          one reverse pass per output element (one row of J each), or
+                               with strategy="forward-mode" one forward-mode pass per input
+                               element (one column each: fewer passes when inputs are few)
+    hessian(f, x)   H = ∂²f/∂x²  the Jacobian of the gradient (f scalar); forward-over-reverse
+                               with outer_jacobian_strategy="forward-mode"
     vhp(f, x, v)    vᵀH        reverse pass over the (recorded) gradient
     hvp(f, x, v)    H v        the double backward trick applied to the gradient
 
@@ -24,7 +27,9 @@ results are detached unless ``create_graph=True`` (then they are differentiable,
 respect to inputs that required grad); an output that does not depend on an input gives zeros,
 or, with ``strict=True``, a RuntimeError with torch's message. ``vectorize=True`` only makes
 torch faster (it uses vmap): minigrad accepts it and runs the same loop. ``strategy=
-"forward-mode"`` needs forward-mode AD, which minigrad does not have: NotImplementedError.
+"forward-mode"`` uses ``forward_ad`` and, as torch, requires ``vectorize=True`` and refuses
+``create_graph=True`` for the Jacobian (torch's messages). ``jvp`` keeps torch's double
+backward trick (torch.autograd.functional.jvp uses it too); ``mg.func.jvp`` is forward mode.
 """
 from ..tensor import Tensor
 from .engine import grad as _grad
@@ -248,14 +253,17 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             _untuple(_finish(result, create_graph), outputs_is_tuple))
 
 
-def _check_strategy(strategy, fn_name, argument):
+def _check_strategy(strategy, fn_name, argument, vectorize):
+    """True for "forward-mode" (which, as in torch, needs vectorize=True), False for reverse."""
     if strategy == "forward-mode":
-        raise NotImplementedError(f"{fn_name}: {argument}=\"forward-mode\" needs forward-mode "
-                                  "automatic differentiation, which minigrad does not have; use "
-                                  "\"reverse-mode\" (the same values)")
+        if not vectorize:
+            raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
+                                      "Hessian is only implemented for `vectorize=True`.")
+        return True
     if strategy != "reverse-mode":
         raise ValueError(f"{fn_name}: {argument} must be \"reverse-mode\" or \"forward-mode\", "
                          f"got {strategy!r}")
+    return False
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
@@ -266,7 +274,13 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     over inputs; a tuple of outputs gives a tuple over outputs (of those). Row ``k`` of the
     block is one reverse pass seeded at output element ``k``. ``vectorize=True`` is accepted
     and runs the same loop (in torch it only changes speed)."""
-    _check_strategy(strategy, "jacobian", "strategy")
+    if _check_strategy(strategy, "jacobian", "strategy", vectorize):
+        if create_graph:
+            raise NotImplementedError(
+                "torch.autograd.functional.jacobian: `create_graph=True` and `strategy=\"forward-"
+                "mode\"` are not supported together (yet). Please either set `create_graph=False` "
+                "or `strategy=\"reverse-mode\"`.")
+        return _jacobian_forward_mode(func, inputs, strict)
     with enable_grad():
         inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _prepare(inputs, create_graph, need_graph=True)
@@ -281,6 +295,40 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         blocks = tuple(_jacobian_of_output(i, out, inputs, create_graph, strict)
                        for i, out in enumerate(outputs))
     return _untuple(_finish(blocks, create_graph), (outputs_is_tuple, inputs_is_tuple))
+
+
+def _jacobian_forward_mode(func, inputs, strict):
+    """The blocks ``∂yᵢ/∂xⱼ`` column by column: one forward-mode pass per input element,
+    the tangent a one-hot ``e_k`` of input j; column k is the output's tangent."""
+    from ..ops import stack  # noqa: PLC0415  (ops imports the autograd package)
+    from .forward_ad import dual_level, make_dual, unpack_dual
+    inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    # inputs that require grad, so a reverse pass inside func (hessian's forward-over-reverse)
+    # can differentiate with respect to the dual views made of them
+    inputs = tuple(x.detach().requires_grad_(x.dtype.kind == "f") for x in inputs)
+    outputs_is_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided "
+                                          "function", "jacobian")
+    blocks = [[None] * len(inputs) for _ in outputs]
+    for j, x in enumerate(inputs):
+        columns = [[] for _ in outputs]
+        for k in range(x.numel()):
+            one_hot = _zeros_like(x)
+            one_hot.array.reshape(-1)[k] = 1
+            with dual_level():
+                args = list(inputs)
+                args[j] = make_dual(x, one_hot)
+                _, outs = _as_tuple(func(*args), "outputs", "jacobian")
+                tangents = [unpack_dual(o).tangent for o in outs]
+            for i, (out, tangent) in enumerate(zip(outputs, tangents)):
+                if tangent is None and strict:
+                    raise RuntimeError(f"Output {i} of the user-provided function is "
+                                       f"independent of input {j}. This is not allowed in "
+                                       "strict mode.")
+                columns[i].append(_zeros_like(out) if tangent is None else tangent.detach())
+        for i, out in enumerate(outputs):
+            blocks[i][j] = stack(columns[i], -1).reshape(out.shape + x.shape) if columns[i] \
+                else _zeros(out.shape + x.shape, x)
+    return _untuple(tuple(tuple(b) for b in blocks), (outputs_is_tuple, inputs_is_tuple))
 
 
 def _jacobian_of_output(i, out, inputs, create_graph, strict):
@@ -313,7 +361,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     shape ``xᵢ.shape + xⱼ.shape``: the Jacobian of the (recorded) gradient. A single input
     gives a Tensor, a tuple of inputs a tuple of tuples."""
     inputs_is_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
-    _check_strategy(outer_jacobian_strategy, "hessian", "outer_jacobian_strategy")
+    forward_over_reverse = _check_strategy(outer_jacobian_strategy, "hessian",
+                                           "outer_jacobian_strategy", vectorize)
 
     def scalar_func(*inp):
         out = func(*inp)
@@ -328,7 +377,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         return grads
 
     blocks = jacobian(gradient, inputs, create_graph=create_graph, strict=strict,
-                      vectorize=vectorize)
+                      vectorize=vectorize,
+                      strategy="forward-mode" if forward_over_reverse else "reverse-mode")
     return _untuple(blocks, (inputs_is_tuple, inputs_is_tuple))
 
 

@@ -10,7 +10,11 @@ views share. The rules are torch's:
   computed from the new values — a silently wrong number;
 * an in-place op on a leaf that requires grad raises unless recording is off: under
   ``mg.no_grad()`` (an optimizer step, ``p -= lr * p.grad``) the parameter stays the same leaf;
-* writes through ``.array`` are the escape hatch: not checked, not counted.
+* writes through ``.array`` are the escape hatch: not checked, not counted;
+* under forward-mode AD (a ``forward_ad.dual_level`` open) the written tensor's tangent becomes
+  the tangent of what was written: the op's jvp for ``x.mul_(2)``, the value's tangent for
+  ``copy_`` and ``x[i] = v``, zeros for ``fill_``/``zero_``/random fills. Difference from torch:
+  views of the tensor taken before the write keep their own tangents (torch updates them too).
 
 One deliberate difference from torch: while recording, minigrad refuses an in-place op on a
 tensor that is part of the graph (a non-leaf that requires grad, or a write of a value that
@@ -21,9 +25,10 @@ before the write. The error names the out-of-place spelling.
 import numbers
 
 from ..autograd import is_grad_enabled, no_grad
+from ..autograd.grad_mode import _forward
 from ..random import _rng
 from ..tensor import Tensor
-from .shape import _normalize_index
+from .shape import _normalize_index, broadcast_to
 
 
 def share_versions(view, base):
@@ -76,7 +81,19 @@ def inplace(t, compute, what, operand=None):
                         "or convert the tensor first")
     t.array[...] = result.array
     bump_version(t)
+    if _forward.level is not None:
+        _set_tangent(t, result._fw_tangent)
     return t
+
+
+def _set_tangent(t, tangent):
+    """t's tangent after an in-place write (forward mode): ``tangent``; None means the written
+    values carry none, so a tensor that had one now has zeros (it no longer varies)."""
+    if tangent is None:
+        if t._fw_tangent is None:
+            return
+        tangent = Tensor._wrap(t.backend.xp.zeros(t.shape, t.dtype), t._device)
+    _forward.level.attach(t, tangent)
 
 
 def fill_(t, value, what):
@@ -88,6 +105,8 @@ def fill_(t, value, what):
     check_writable(t, what, value)
     t.array[...] = value.item() if isinstance(value, Tensor) else value
     bump_version(t)
+    if _forward.level is not None:
+        _set_tangent(t, None)
     return t
 
 
@@ -107,6 +126,12 @@ def copy_(t, src):
                          f"shape {t.shape}") from None
     t.array[...] = values.astype(t.dtype, copy=False)
     bump_version(t)
+    if _forward.level is not None:
+        tangent = src._fw_tangent
+        if tangent is not None and src.device == t.device:
+            tangent = broadcast_to(tangent if tangent.dtype == t.dtype else tangent.to(t.dtype),
+                                   t.shape)
+        _set_tangent(t, tangent)
     return t
 
 
@@ -118,11 +143,22 @@ def random_fill_(t, draw, what, generator=None):
     check_writable(t, what)
     t.array[...] = t.backend.asarray(draw(_rng(generator), t.shape).astype(t.dtype), t.dtype)
     bump_version(t)
+    if _forward.level is not None:
+        _set_tangent(t, None)
     return t
 
 
 def setitem(t, index, value):
     """t[index] = value, written into t's array (a counted in-place write)."""
     check_writable(t, "t[index] = value", value)
-    t.array[_normalize_index(index)] = value.array if isinstance(value, Tensor) else value
+    index = _normalize_index(index)
+    t.array[index] = value.array if isinstance(value, Tensor) else value
     bump_version(t)
+    if _forward.level is not None and t.dtype.kind == "f":
+        value_tangent = value._fw_tangent if isinstance(value, Tensor) else None
+        if value_tangent is not None or t._fw_tangent is not None:
+            # the written region takes the value's tangent (a constant array: not differentiable)
+            tangent = t._fw_tangent.array.copy() if t._fw_tangent is not None else \
+                t.backend.xp.zeros(t.shape, t.dtype)
+            tangent[index] = 0 if value_tangent is None else value_tangent.array
+            _set_tangent(t, Tensor._wrap(tangent, t._device))
