@@ -166,10 +166,14 @@ class PowScalar(Function):
             return grad * 2 * x, None
         return grad * p * x ** (p - 1), None
 
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return PowScalar.backward(ctx, tx)[0]   # p·xᵖ⁻¹·tx: the same product, tx for grad
+
 
 class Pow(Function):
     """z = aᵇ      dz/da = b·aᵇ⁻¹  (0 where b = 0),
-                  dz/db = aᵇ·log a  (0 where a = 0 and b ≥ 0)
+                  dz/db = aᵇ·log a  (0 where a = 0 and b ≥ 0)      (jvp: dz/da·ta + dz/db·tb)
 
     The two conventions are torch's: where b = 0, aᵇ = 1 for every a (b·aᵇ⁻¹ would be 0·∞ at
     a = 0); where a = 0 and b ≥ 0, 0ᵇ is taken as constant in b (aᵇ·log a would be 0·(−∞)).
@@ -194,6 +198,17 @@ class Pow(Function):
             gb = sum_to_shape(where(zero_base, 0.0, grad * a ** b * log_a), b.shape)
         return ga, gb
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        ta_term = tb_term = None
+        if ta is not None:
+            ta_term = where(b == 0, 0.0, ta * b * a ** (b - 1))
+        if tb is not None:
+            zero_base = (a == 0) & (b >= 0)
+            tb_term = where(zero_base, 0.0, tb * a ** b * where(zero_base, 1.0, a).log())
+        return broadcast_tangent(np.broadcast_shapes(a.shape, b.shape), ta_term, tb_term)
+
 
 class Clone(Function):
     """z = x (a copy)      dz/dx = 1"""
@@ -206,6 +221,10 @@ class Clone(Function):
     def backward(ctx, grad):
         return grad
 
+    @staticmethod
+    def jvp(ctx, tx):
+        return Clone.apply(tx)   # linear: the tangent is copied too
+
 
 class Cast(Function):
     """z = x in another float dtype      dz/dx = 1 (the gradient is cast back)"""
@@ -213,11 +232,16 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.dtype = x.dtype
+        ctx.out_dtype = dtype
         return x.array.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
         return Cast.apply(grad, ctx.dtype), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return Cast.apply(tx, ctx.out_dtype)   # linear: the tangent is cast too
 
 
 # ---- unary functions -------------------------------------------------------------------------
@@ -255,6 +279,11 @@ class Log(Function):
         x, = ctx.saved_tensors
         return grad / x
 
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx / x
+
 
 class Expm1(Function):
     """y = eˣ − 1 (exact for small |x|, where eˣ − 1 loses every digit)      dy/dx = eˣ = y + 1"""
@@ -269,6 +298,10 @@ class Expm1(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * (_saved_or_recomputed(ctx, "y", lambda: expm1(ctx.inputs[0])) + 1.0)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        return tx * (_saved_or_recomputed(ctx, "y", lambda: expm1(ctx.inputs[0])) + 1.0)
 
 
 class Sqrt(Function):
@@ -286,6 +319,10 @@ class Sqrt(Function):
         x = ctx.inputs[0]
         return grad / (2 * _saved_or_recomputed(ctx, "y", x.sqrt))
 
+    @staticmethod
+    def jvp(ctx, tx):
+        return tx / (2 * _saved_or_recomputed(ctx, "y", ctx.inputs[0].sqrt))
+
 
 class Abs(Function):
     """y = |x|      dy/dx = sign(x)   (the subgradient 0 at x = 0, and 0 at NaN, as torch)"""
@@ -298,8 +335,18 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        xp = x.backend.xp
-        return grad * _const(xp.where(xp.isnan(x.array), 0, xp.sign(x.array)).astype(x.dtype), x)
+        return grad * _abs_slope(x)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx * _abs_slope(x)
+
+
+def _abs_slope(x):
+    """sign(x) as a constant, 0 at x = 0 and at NaN (torch's, both ways)"""
+    xp = x.backend.xp
+    return _const(xp.where(xp.isnan(x.array), 0, xp.sign(x.array)).astype(x.dtype), x)
 
 
 class Relu(Function):
@@ -316,6 +363,11 @@ class Relu(Function):
         if not backward_is_differentiated():  # one fused pass: grad * [not x ≤ 0]
             return _const(_run_elementwise(x.backend.relu_backward, x.array, grad.array), x)
         return grad * _const((~(x.array <= 0)).astype(x.dtype), x)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx * _const((~(x.array <= 0)).astype(x.dtype), x)
 
 
 class Sigmoid(Function):
@@ -336,6 +388,11 @@ class Sigmoid(Function):
         y = x.sigmoid()
         return grad * y * (1 - y)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", ctx.inputs[0].sigmoid)
+        return tx * y * (1 - y)
+
 
 class Tanh(Function):
     """y = tanh x      dy/dx = 1 - y²"""
@@ -355,6 +412,11 @@ class Tanh(Function):
         y = x.tanh()
         return grad * (1 - y * y)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", ctx.inputs[0].tanh)
+        return tx * (1 - y * y)
+
 
 class Log1p(Function):
     """y = log(1 + x) (exact for small |x|, where 1 + x loses x's digits)      dy/dx = 1/(1 + x)"""
@@ -368,6 +430,11 @@ class Log1p(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad / (x + 1.0)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx / (x + 1.0)
 
 
 class LogBase(Function):
@@ -383,6 +450,11 @@ class LogBase(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad / (x * math.log(ctx.base)), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        x, = ctx.saved_tensors
+        return tx / (x * math.log(ctx.base))
 
 
 class Reciprocal(Function):
@@ -400,6 +472,11 @@ class Reciprocal(Function):
         y = _saved_or_recomputed(ctx, "y", lambda: reciprocal(ctx.inputs[0]))
         return -grad * (y * y)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", lambda: reciprocal(ctx.inputs[0]))
+        return -tx * (y * y)
+
 
 class Rsqrt(Function):
     """y = 1/√x      dy/dx = −½·x^(−3/2) = −½·y³"""
@@ -416,6 +493,11 @@ class Rsqrt(Function):
         y = _saved_or_recomputed(ctx, "y", lambda: rsqrt(ctx.inputs[0]))
         return grad * (-0.5 * y * y * y)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", lambda: rsqrt(ctx.inputs[0]))
+        return tx * (-0.5 * y * y * y)
+
 
 class Clip(Function):
     """y = min(max(x, lo), hi)      dy/dx = [lo ≤ x ≤ hi]   (1 on the boundary, as torch)"""
@@ -428,14 +510,23 @@ class Clip(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        inside = x.backend.xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside &= x.array >= lo
-        if hi is not None:
-            inside &= x.array <= hi
-        return grad * _const(inside.astype(x.dtype), x), None, None
+        return grad * _clip_inside(ctx), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, _lo, _hi):
+        return tx * _clip_inside(ctx)
+
+
+def _clip_inside(ctx):
+    """[lo ≤ x ≤ hi] as a constant (0 at NaN: torch's, both ways)"""
+    x, = ctx.saved_tensors
+    lo, hi = ctx.bounds
+    inside = x.backend.xp.ones(x.shape, dtype=bool)
+    if lo is not None:
+        inside &= x.array >= lo
+    if hi is not None:
+        inside &= x.array <= hi
+    return _const(inside.astype(x.dtype), x)
 
 
 # ---- binary selections -----------------------------------------------------------------------
@@ -449,6 +540,13 @@ class ClampTensor(Function):
 
     torch's rules, ties included: on a bound x keeps the gradient; where lo > hi the result is
     hi and hi gets it. A NaN anywhere gives NaN and no gradient to anyone.
+
+    jvp: the tangent of the one that y equals, chosen as torch's forward mode chooses it
+    (clamp_jvp), which differs from its backward at a tie with a single bound and at NaN:
+
+        both bounds   hi's where lo > hi, else lo's where x < lo, hi's where x > hi, else x's
+        lo only       x's where x > lo, else lo's  (so lo's on the tie x = lo, and at NaN)
+        hi only       x's where x < hi, else hi's
     """
 
     @staticmethod
@@ -474,6 +572,22 @@ class ClampTensor(Function):
             grads[2] = sum_to_shape(grad * _mask(to_hi, grad), hi.shape)
         return tuple(grads)
 
+    @staticmethod
+    def jvp(ctx, tx, tlo, thi):
+        x, lo, hi = ctx.saved_tensors
+        xp = x.backend.xp
+        X, LO, HI = 0, 1, 2   # which tangent each element of y takes
+        if hi is None:
+            source = xp.where(x.array > lo.array, X, LO)
+        elif lo is None:
+            source = xp.where(x.array < hi.array, X, HI)
+        else:
+            source = xp.where(lo.array > hi.array, HI, xp.where(
+                x.array < lo.array, LO, xp.where(x.array > hi.array, HI, X)))
+        terms = [None if t is None else t * _const((source == k).astype(t.dtype), t)
+                 for k, t in ((X, tx), (LO, tlo), (HI, thi))]
+        return broadcast_tangent(source.shape, *terms)
+
 
 def _mask(condition, like):
     """A 0/1 constant of ``like``'s dtype, broadcast to its shape."""
@@ -482,7 +596,11 @@ def _mask(condition, like):
 
 
 class Maximum(Function):
-    """z = max(a, b)      dz/da = [a > b] + ½[a = b],  dz/db = [b > a] + ½[a = b]"""
+    """z = max(a, b)      dz/da = [a > b] + ½[a = b],  dz/db = [b > a] + ½[a = b]
+
+    jvp: w·ta + (1 − w)·tb with w = dz/da, as torch's forward mode; where a or b is NaN, w = 0
+    (tb's tangent; the backward gives the gradient to both sides there, as torch's).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -494,9 +612,17 @@ class Maximum(Function):
         a, b = ctx.saved_tensors
         return _select_grads(ctx, grad, a, b, a.array > b.array, b.array > a.array)
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return _select_tangent(ta, tb, a, b, a.array > b.array)
+
 
 class Minimum(Function):
-    """z = min(a, b)      dz/da = [a < b] + ½[a = b],  dz/db = [b < a] + ½[a = b]"""
+    """z = min(a, b)      dz/da = [a < b] + ½[a = b],  dz/db = [b < a] + ½[a = b]
+
+    jvp: w·ta + (1 − w)·tb with w = dz/da, as Maximum's (w = 0 at NaN, as torch's).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -507,6 +633,11 @@ class Minimum(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         return _select_grads(ctx, grad, a, b, a.array < b.array, b.array < a.array)
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return _select_tangent(ta, tb, a, b, a.array < b.array)
 
 
 def _select_grads(ctx, grad, a, b, a_wins, b_wins):
@@ -521,8 +652,20 @@ def _select_grads(ctx, grad, a, b, a_wins, b_wins):
     return ga, gb
 
 
+def _select_tangent(ta, tb, a, b, a_wins):
+    """The tangent of an elementwise selection, torch's forward rule: w·ta + (1 − w)·tb with
+    w = 1 where a wins, ½ on a tie, 0 where b wins or either is NaN."""
+    xp = a.backend.xp
+    w = xp.where(a.array == b.array, 0.5, a_wins).astype(a.dtype)
+    return broadcast_tangent(w.shape, None if ta is None else ta * _const(w, a),
+                             None if tb is None else tb * _const(1 - w, b))
+
+
 class Where(Function):
-    """z = a where cond else b      dz/da = [cond], dz/db = [not cond]"""
+    """z = a where cond else b      dz/da = [cond], dz/db = [not cond]
+
+    Linear in (a, b): its jvp is where(cond, ta, tb), a zero for a missing tangent.
+    """
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -538,6 +681,11 @@ class Where(Function):
         ga = sum_to_shape(grad * mask, sa) if ctx.needs_input_grad[1] else None
         gb = sum_to_shape(grad * (1 - mask), sb) if ctx.needs_input_grad[2] else None
         return None, ga, gb
+
+    @staticmethod
+    def jvp(ctx, _, ta, tb):
+        (cond,) = ctx.saved_tensors
+        return where(cond, 0.0 if ta is None else ta, 0.0 if tb is None else tb)
 
 
 # ---- the functions (and Tensor methods) that apply the Functions above ------------------------
