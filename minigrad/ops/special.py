@@ -7,7 +7,7 @@
 import math
 
 from ..autograd import Function, NonDifferentiableBackwardError, backward_is_differentiated
-from .elementwise import _float, _run_elementwise
+from ._elementwise_base import _float, _run_elementwise
 
 __all__ = ["Erf", "erf", "first_order_only"]
 

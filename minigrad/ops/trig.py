@@ -15,8 +15,9 @@ import numpy as np
 from ..autograd import Function
 from .._operands import _binary
 from ..tensor import Tensor
-from .elementwise import _float, _saved_or_recomputed, where
+from ._elementwise_base import _float, _saved_or_recomputed
 from ._tangents import broadcast_tangent
+from .elementwise_select import where
 from .shape import sum_to_shape
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "atan2"]
