@@ -7,6 +7,11 @@ with ``sum_to_shape`` (the adjoint of broadcasting).
 Where a fused kernel computes the backward in one pass (relu, sigmoid, tanh), it is used when
 no graph of the backward is being recorded; with ``create_graph=True`` the readable Tensor
 formula beside it runs instead, so second derivatives stay exact. A test checks the two agree.
+
+Each ``jvp`` (forward mode) is the same derivative times the input's tangent, under the
+backward; a binary op broadcasts its tangents to the output's shape (``broadcast_tangent``).
+The selections (clip, clamp with tensor bounds, maximum, minimum, where) are in
+elementwise_select.py, and imported here, so ``ops.elementwise.where`` is the same function.
 """
 import math
 import numbers
@@ -14,34 +19,14 @@ import numbers
 import numpy as np
 
 from ..autograd import Function, backward_is_differentiated
-from ..backend import array_module, contiguous
 from .._operands import _binary, _const
 from ..tensor import Tensor
+from ._elementwise_base import _float, _run_elementwise, _saved_or_recomputed  # noqa: F401
 from ._tangents import broadcast_tangent, tangent_sum
+from .elementwise_select import (ClampTensor, Clip, Maximum, Minimum, Where,  # noqa: F401
+                                 clip, maximum, minimum, where)
 from .rounding import floor, trunc
-from .shape import broadcast_to, sum_to_shape
-
-
-def _saved_or_recomputed(ctx, name, recompute):
-    """An op's output for use in its backward.
-
-    Without ``create_graph`` this is the array saved by forward, as a constant; with it, the
-    output is recomputed from the inputs with differentiable ops, so that the backward's own
-    derivative sees how it depends on them.
-    """
-    if backward_is_differentiated():
-        return recompute()
-    return _const(getattr(ctx, name), ctx.inputs[0])
-
-
-def _run_elementwise(kernel, a, *others):
-    """``out`` of an elementwise backend kernel, ``kernel(a, *others, out)``, e.g.
-    ``_run_elementwise(x.backend.relu_forward, x.array)``: the arrays made C-contiguous, ``out``
-    a new array shaped like ``a``."""
-    a = contiguous(a)
-    out = array_module(a).empty_like(a)
-    kernel(a, *map(contiguous, others), out)
-    return out
+from .shape import sum_to_shape
 
 
 # ---- arithmetic ------------------------------------------------------------------------------
@@ -166,10 +151,14 @@ class PowScalar(Function):
             return grad * 2 * x, None
         return grad * p * x ** (p - 1), None
 
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return PowScalar.backward(ctx, tx)[0]   # p·xᵖ⁻¹·tx: the same product, tx for grad
+
 
 class Pow(Function):
     """z = aᵇ      dz/da = b·aᵇ⁻¹  (0 where b = 0),
-                  dz/db = aᵇ·log a  (0 where a = 0 and b ≥ 0)
+                  dz/db = aᵇ·log a  (0 where a = 0 and b ≥ 0)      (jvp: dz/da·ta + dz/db·tb)
 
     The two conventions are torch's: where b = 0, aᵇ = 1 for every a (b·aᵇ⁻¹ would be 0·∞ at
     a = 0); where a = 0 and b ≥ 0, 0ᵇ is taken as constant in b (aᵇ·log a would be 0·(−∞)).
@@ -194,6 +183,17 @@ class Pow(Function):
             gb = sum_to_shape(where(zero_base, 0.0, grad * a ** b * log_a), b.shape)
         return ga, gb
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        ta_term = tb_term = None
+        if ta is not None:
+            ta_term = where(b == 0, 0.0, ta * b * a ** (b - 1))
+        if tb is not None:
+            zero_base = (a == 0) & (b >= 0)
+            tb_term = where(zero_base, 0.0, tb * a ** b * where(zero_base, 1.0, a).log())
+        return broadcast_tangent(np.broadcast_shapes(a.shape, b.shape), ta_term, tb_term)
+
 
 class Clone(Function):
     """z = x (a copy)      dz/dx = 1"""
@@ -206,6 +206,10 @@ class Clone(Function):
     def backward(ctx, grad):
         return grad
 
+    @staticmethod
+    def jvp(ctx, tx):
+        return Clone.apply(tx)   # linear: the tangent is copied too
+
 
 class Cast(Function):
     """z = x in another float dtype      dz/dx = 1 (the gradient is cast back)"""
@@ -213,11 +217,16 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, dtype):
         ctx.dtype = x.dtype
+        ctx.out_dtype = dtype
         return x.array.astype(dtype)
 
     @staticmethod
     def backward(ctx, grad):
         return Cast.apply(grad, ctx.dtype), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return Cast.apply(tx, ctx.out_dtype)   # linear: the tangent is cast too
 
 
 # ---- unary functions -------------------------------------------------------------------------
@@ -255,6 +264,11 @@ class Log(Function):
         x, = ctx.saved_tensors
         return grad / x
 
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx / x
+
 
 class Expm1(Function):
     """y = eˣ − 1 (exact for small |x|, where eˣ − 1 loses every digit)      dy/dx = eˣ = y + 1"""
@@ -269,6 +283,10 @@ class Expm1(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * (_saved_or_recomputed(ctx, "y", lambda: expm1(ctx.inputs[0])) + 1.0)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        return tx * (_saved_or_recomputed(ctx, "y", lambda: expm1(ctx.inputs[0])) + 1.0)
 
 
 class Sqrt(Function):
@@ -286,6 +304,10 @@ class Sqrt(Function):
         x = ctx.inputs[0]
         return grad / (2 * _saved_or_recomputed(ctx, "y", x.sqrt))
 
+    @staticmethod
+    def jvp(ctx, tx):
+        return tx / (2 * _saved_or_recomputed(ctx, "y", ctx.inputs[0].sqrt))
+
 
 class Abs(Function):
     """y = |x|      dy/dx = sign(x)   (the subgradient 0 at x = 0, and 0 at NaN, as torch)"""
@@ -298,8 +320,18 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        xp = x.backend.xp
-        return grad * _const(xp.where(xp.isnan(x.array), 0, xp.sign(x.array)).astype(x.dtype), x)
+        return grad * _abs_slope(x)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx * _abs_slope(x)
+
+
+def _abs_slope(x):
+    """sign(x) as a constant, 0 at x = 0 and at NaN (torch's, both ways)"""
+    xp = x.backend.xp
+    return _const(xp.where(xp.isnan(x.array), 0, xp.sign(x.array)).astype(x.dtype), x)
 
 
 class Relu(Function):
@@ -316,6 +348,11 @@ class Relu(Function):
         if not backward_is_differentiated():  # one fused pass: grad * [not x ≤ 0]
             return _const(_run_elementwise(x.backend.relu_backward, x.array, grad.array), x)
         return grad * _const((~(x.array <= 0)).astype(x.dtype), x)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx * _const((~(x.array <= 0)).astype(x.dtype), x)
 
 
 class Sigmoid(Function):
@@ -336,6 +373,11 @@ class Sigmoid(Function):
         y = x.sigmoid()
         return grad * y * (1 - y)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", ctx.inputs[0].sigmoid)
+        return tx * y * (1 - y)
+
 
 class Tanh(Function):
     """y = tanh x      dy/dx = 1 - y²"""
@@ -355,6 +397,11 @@ class Tanh(Function):
         y = x.tanh()
         return grad * (1 - y * y)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", ctx.inputs[0].tanh)
+        return tx * (1 - y * y)
+
 
 class Log1p(Function):
     """y = log(1 + x) (exact for small |x|, where 1 + x loses x's digits)      dy/dx = 1/(1 + x)"""
@@ -368,6 +415,11 @@ class Log1p(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad / (x + 1.0)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx / (x + 1.0)
 
 
 class LogBase(Function):
@@ -383,6 +435,11 @@ class LogBase(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad / (x * math.log(ctx.base)), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        x, = ctx.saved_tensors
+        return tx / (x * math.log(ctx.base))
 
 
 class Reciprocal(Function):
@@ -400,6 +457,11 @@ class Reciprocal(Function):
         y = _saved_or_recomputed(ctx, "y", lambda: reciprocal(ctx.inputs[0]))
         return -grad * (y * y)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", lambda: reciprocal(ctx.inputs[0]))
+        return -tx * (y * y)
+
 
 class Rsqrt(Function):
     """y = 1/√x      dy/dx = −½·x^(−3/2) = −½·y³"""
@@ -416,139 +478,13 @@ class Rsqrt(Function):
         y = _saved_or_recomputed(ctx, "y", lambda: rsqrt(ctx.inputs[0]))
         return grad * (-0.5 * y * y * y)
 
-
-class Clip(Function):
-    """y = min(max(x, lo), hi)      dy/dx = [lo ≤ x ≤ hi]   (1 on the boundary, as torch)"""
-
     @staticmethod
-    def forward(ctx, x, lo, hi):
-        ctx.save_for_backward(x)
-        ctx.bounds = (lo, hi)
-        return x.backend.xp.clip(x.array, lo, hi)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        inside = x.backend.xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside &= x.array >= lo
-        if hi is not None:
-            inside &= x.array <= hi
-        return grad * _const(inside.astype(x.dtype), x), None, None
-
-
-# ---- binary selections -----------------------------------------------------------------------
-
-class ClampTensor(Function):
-    """y = min(max(x, lo), hi) with tensor bounds (either may be None), broadcast together
-
-        dy/dx  = [lo ≤ x ≤ hi]
-        dy/dlo = [x < lo]·[lo < hi]      (no hi: [x < lo])
-        dy/dhi = [x > hi] or [hi < lo]   (no lo: [x > hi])
-
-    torch's rules, ties included: on a bound x keeps the gradient; where lo > hi the result is
-    hi and hi gets it. A NaN anywhere gives NaN and no gradient to anyone.
-    """
-
-    @staticmethod
-    def forward(ctx, x, lo, hi):
-        xp = x.backend.xp
-        ctx.save_for_backward(x, lo, hi)
-        y = x.array if lo is None else xp.maximum(x.array, lo.array)
-        return y if hi is None else xp.minimum(y, hi.array)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, lo, hi = ctx.saved_tensors
-        above_lo = True if lo is None else x.array >= lo.array
-        below_hi = True if hi is None else x.array <= hi.array
-        grads = [None, None, None]
-        if ctx.needs_input_grad[0]:
-            grads[0] = sum_to_shape(grad * _mask(above_lo & below_hi, grad), x.shape)
-        if lo is not None and ctx.needs_input_grad[1]:
-            to_lo = (x.array < lo.array) & (True if hi is None else lo.array < hi.array)
-            grads[1] = sum_to_shape(grad * _mask(to_lo, grad), lo.shape)
-        if hi is not None and ctx.needs_input_grad[2]:
-            to_hi = (x.array > hi.array) | (False if lo is None else hi.array < lo.array)
-            grads[2] = sum_to_shape(grad * _mask(to_hi, grad), hi.shape)
-        return tuple(grads)
-
-
-def _mask(condition, like):
-    """A 0/1 constant of ``like``'s dtype, broadcast to its shape."""
-    xp = like.backend.xp
-    return _const(xp.broadcast_to(xp.asarray(condition), like.shape).astype(like.dtype), like)
-
-
-class Maximum(Function):
-    """z = max(a, b)      dz/da = [a > b] + ½[a = b],  dz/db = [b > a] + ½[a = b]"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a.backend.xp.maximum(a.array, b.array)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        return _select_grads(ctx, grad, a, b, a.array > b.array, b.array > a.array)
-
-
-class Minimum(Function):
-    """z = min(a, b)      dz/da = [a < b] + ½[a = b],  dz/db = [b < a] + ½[a = b]"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a.backend.xp.minimum(a.array, b.array)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        return _select_grads(ctx, grad, a, b, a.array < b.array, b.array < a.array)
-
-
-def _select_grads(ctx, grad, a, b, a_wins, b_wins):
-    """Gradients of an elementwise selection, torch's rule: each side keeps the gradient unless
-    it lost (then 0) or tied (then ½). A NaN neither loses nor ties, so a NaN side keeps it."""
-    xp = a.backend.xp
-    tie = a.array == b.array
-    wa = xp.where(tie, 0.5, xp.where(b_wins, 0.0, 1.0)).astype(grad.dtype)
-    wb = xp.where(tie, 0.5, xp.where(a_wins, 0.0, 1.0)).astype(grad.dtype)
-    ga = sum_to_shape(grad * _const(wa, a), a.shape) if ctx.needs_input_grad[0] else None
-    gb = sum_to_shape(grad * _const(wb, b), b.shape) if ctx.needs_input_grad[1] else None
-    return ga, gb
-
-
-class Where(Function):
-    """z = a where cond else b      dz/da = [cond], dz/db = [not cond]"""
-
-    @staticmethod
-    def forward(ctx, cond, a, b):
-        ctx.shapes = (a.shape, b.shape)
-        ctx.save_for_backward(cond)   # so that writing into cond later is caught
-        return a.backend.xp.where(cond.array, a.array, b.array)
-
-    @staticmethod
-    def backward(ctx, grad):
-        sa, sb = ctx.shapes
-        (cond,) = ctx.saved_tensors
-        mask = _const(cond.array.astype(grad.dtype), grad)
-        ga = sum_to_shape(grad * mask, sa) if ctx.needs_input_grad[1] else None
-        gb = sum_to_shape(grad * (1 - mask), sb) if ctx.needs_input_grad[2] else None
-        return None, ga, gb
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", lambda: rsqrt(ctx.inputs[0]))
+        return tx * (-0.5 * y * y * y)
 
 
 # ---- the functions (and Tensor methods) that apply the Functions above ------------------------
-
-def _float(x, what):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{what} expects a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{what} needs a floating-point tensor, got {x.dtype}")
-    return x
-
 
 def exp(x):
     return Exp.apply(_float(x, "exp"))
@@ -580,53 +516,6 @@ def sigmoid(x):
 
 def tanh(x):
     return Tanh.apply(_float(x, "tanh"))
-
-
-def clip(x, min=None, max=None):  # noqa: A002
-    """Limits x to [min, max] (either may be None), as torch.clamp. The bounds are numbers, or
-    tensors (broadcast with x; see ClampTensor for where the gradient goes)."""
-    _float(x, "clip")
-    if min is None and max is None:
-        raise ValueError("clip needs at least one of min and max")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        lo = None if min is None else _binary(x, min, "clamp", broadcast=False)[1]
-        hi = None if max is None else _binary(x, max, "clamp", broadcast=False)[1]
-        shapes = [t.shape for t in (x, lo, hi) if t is not None]
-        try:
-            np.broadcast_shapes(*shapes)
-        except ValueError:
-            raise ValueError(f"clamp: x and the bounds have shapes {shapes}, which do not "
-                             "broadcast together") from None
-        return ClampTensor.apply(x, lo, hi)
-    for name, v in (("min", min), ("max", max)):
-        if v is not None and not isinstance(v, numbers.Real):
-            raise TypeError(f"clip: {name} must be a number, got {type(v).__name__}")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clip: min {min} is larger than max {max}")
-    return Clip.apply(x, min, max)
-
-
-def maximum(a, b):
-    return Maximum.apply(*_binary(a, b, "maximum"))
-
-
-def minimum(a, b):
-    return Minimum.apply(*_binary(a, b, "minimum"))
-
-
-def where(condition, a, b):
-    """Elements of a where condition holds, else of b (all three broadcast together)."""
-    if not isinstance(condition, Tensor) or condition.dtype.kind != "b":
-        raise TypeError("where: condition must be a bool Tensor (e.g. x > 0)")
-    a, b = _binary(a, b, "where")
-    try:
-        np.broadcast_shapes(condition.shape, a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do "
-                         "not broadcast together") from None
-    full = np.broadcast_shapes(condition.shape, a.shape, b.shape)
-    cond = Tensor._wrap(condition.backend.xp.broadcast_to(condition.array, full), a.device)
-    return Where.apply(cond, broadcast_to(a, full), broadcast_to(b, full))
 
 
 def log1p(x):

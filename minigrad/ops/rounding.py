@@ -23,7 +23,10 @@ __all__ = ["floor", "ceil", "round", "trunc", "sign", "frac"]
 
 
 class Step(Function):
-    """y = f(x) for a piecewise-constant f (floor, ceil, round, trunc, sign)      dy/dx = 0"""
+    """y = f(x) for a piecewise-constant f (floor, ceil, round, trunc, sign)      dy/dx = 0
+
+    jvp: a tangent of zeros (not None), as torch's forward mode gives.
+    """
 
     @staticmethod
     def forward(ctx, x, f):
@@ -32,6 +35,10 @@ class Step(Function):
     @staticmethod
     def backward(ctx, grad):
         return Tensor._wrap(grad.backend.xp.zeros_like(grad.array), grad.device), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return Tensor._wrap(tx.backend.xp.zeros_like(tx.array), tx.device)
 
 
 def _step(x, what, f):

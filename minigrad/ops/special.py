@@ -7,7 +7,7 @@
 import math
 
 from ..autograd import Function, NonDifferentiableBackwardError, backward_is_differentiated
-from .elementwise import _float, _run_elementwise
+from ._elementwise_base import _float, _run_elementwise
 
 __all__ = ["Erf", "erf", "first_order_only"]
 
@@ -24,6 +24,11 @@ class Erf(Function):
         x = ctx.inputs[0]
         return grad * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi))
 
+    @staticmethod
+    def jvp(ctx, tx):
+        x = ctx.inputs[0]
+        return tx * (-(x * x)).exp() * (2.0 / math.sqrt(math.pi))
+
 
 def erf(x):
     return Erf.apply(_float(x, "erf"))
@@ -32,7 +37,13 @@ def erf(x):
 # ---- gradients that are exact to first order only ---------------------------------------------
 
 class _FirstOrderOnly(Function):
-    """Identity forward; differentiating through it raises (see ``first_order_only``)."""
+    """Identity forward; differentiating through it raises (see ``first_order_only``), in
+    reverse mode and in forward mode alike.
+
+    Its input is a gradient that holds something constant which truly varies with the input,
+    so the tangent its ops would carry (forward-over-reverse: an H·t) is wrong in the same way
+    a second backward would be: jvp refuses as backward does, rather than give that number.
+    """
 
     @staticmethod
     def forward(ctx, x, what, *depends_on):
@@ -44,6 +55,12 @@ class _FirstOrderOnly(Function):
         raise NonDifferentiableBackwardError(
             f"{ctx.what}: its backward is exact to first order only, so a second derivative "
             "through it would be a wrong number; minigrad refuses to differentiate it again")
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        raise NonDifferentiableBackwardError(
+            f"{ctx.what}: its backward is exact to first order only, so its forward-mode tangent "
+            "(a second derivative) would be a wrong number; minigrad refuses to compute it")
 
 
 def first_order_only(gradient, what, *depends_on):

@@ -6,13 +6,18 @@
 
     atan2(y, x)   ∂/∂y = x/(x² + y²),  ∂/∂x = −y/(x² + y²)
 
-Each backward is its formula written with Tensor ops (so differentiable again); the inputs are
-floating-point tensors, as for exp and log.
+Each backward is its formula written with Tensor ops (so differentiable again), and so is each
+jvp (the same derivative times the tangent); the inputs are floating-point tensors, as for exp
+and log.
 """
+import numpy as np
+
 from ..autograd import Function
 from .._operands import _binary
 from ..tensor import Tensor
-from .elementwise import _float, _saved_or_recomputed, where
+from ._elementwise_base import _float, _saved_or_recomputed
+from ._tangents import broadcast_tangent
+from .elementwise_select import where
 from .shape import sum_to_shape
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "atan2"]
@@ -31,6 +36,11 @@ class Sin(Function):
         x, = ctx.saved_tensors
         return grad * cos(x)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx * cos(x)
+
 
 class Cos(Function):
     """y = cos x      dy/dx = −sin x"""
@@ -44,6 +54,11 @@ class Cos(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return -grad * sin(x)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return -tx * sin(x)
 
 
 class Tan(Function):
@@ -61,6 +76,11 @@ class Tan(Function):
         y = _saved_or_recomputed(ctx, "y", lambda: tan(ctx.inputs[0]))
         return grad * (1.0 + y * y)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        y = _saved_or_recomputed(ctx, "y", lambda: tan(ctx.inputs[0]))
+        return tx * (1.0 + y * y)
+
 
 class Asin(Function):
     """y = arcsin x      dy/dx = 1/√(1 − x²)"""
@@ -74,6 +94,11 @@ class Asin(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad / (1.0 - x * x).sqrt()
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx / (1.0 - x * x).sqrt()
 
 
 class Acos(Function):
@@ -89,6 +114,11 @@ class Acos(Function):
         x, = ctx.saved_tensors
         return -grad / (1.0 - x * x).sqrt()
 
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return -tx / (1.0 - x * x).sqrt()
+
 
 class Atan(Function):
     """y = arctan x      dy/dx = 1/(1 + x²)"""
@@ -102,6 +132,11 @@ class Atan(Function):
     def backward(ctx, grad):
         x, = ctx.saved_tensors
         return grad / (1.0 + x * x)
+
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx / (1.0 + x * x)
 
 
 class Sinh(Function):
@@ -117,6 +152,11 @@ class Sinh(Function):
         x, = ctx.saved_tensors
         return grad * cosh(x)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx * cosh(x)
+
 
 class Cosh(Function):
     """y = cosh x      dy/dx = sinh x"""
@@ -131,6 +171,11 @@ class Cosh(Function):
         x, = ctx.saved_tensors
         return grad * sinh(x)
 
+    @staticmethod
+    def jvp(ctx, tx):
+        x, = ctx.saved_tensors
+        return tx * sinh(x)
+
 
 class Atan2(Function):
     """z = atan2(y, x), the angle of the point (x, y)
@@ -139,6 +184,9 @@ class Atan2(Function):
 
     taken as 0 where x² + y² is 0 (the origin, or below 1e−154 where the squares underflow),
     as torch does.
+
+    jvp: (x·ty − y·tx)/(x² + y²), with no such guard: NaN at the origin (±inf where only the
+    squares underflow), as torch's forward mode gives.
     """
 
     @staticmethod
@@ -155,6 +203,13 @@ class Atan2(Function):
         gy = sum_to_shape(scaled * x, y.shape) if ctx.needs_input_grad[0] else None
         gx = sum_to_shape(-scaled * y, x.shape) if ctx.needs_input_grad[1] else None
         return gy, gx
+
+    @staticmethod
+    def jvp(ctx, ty, tx):
+        y, x = ctx.saved_tensors
+        return broadcast_tangent(np.broadcast_shapes(y.shape, x.shape),
+                                 None if ty is None else x * ty,
+                                 None if tx is None else -y * tx) / (x * x + y * y)
 
 
 def sin(x):
