@@ -22,7 +22,8 @@ def conv_output_size(size, kernel, stride, padding, dilation):
 
 
 class Im2Col(Function):
-    """cols = im2col(x)      backward: dL/dx = col2im(dL/dcols)   (its adjoint, also linear)"""
+    """cols = im2col(x)      backward: dL/dx = col2im(dL/dcols)   (its adjoint, also linear)
+    Linear: jvp takes the patches of the tangent."""
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride, padding, dilation):
@@ -41,15 +42,21 @@ class Im2Col(Function):
         (h, w), _, stride, padding, dilation = ctx.geometry
         return Col2Im.apply(grad, (h, w), stride, padding, dilation), None, None, None, None
 
+    @staticmethod
+    def jvp(ctx, tx, *_):
+        _, kernel_size, stride, padding, dilation = ctx.geometry
+        return Im2Col.apply(tx, kernel_size, stride, padding, dilation)
+
 
 class Col2Im(Function):
     """x = col2im(cols): each patch entry added to the pixel it was read from.
-    backward: dL/dcols = im2col(dL/dx)"""
+    backward: dL/dcols = im2col(dL/dx)      Linear: jvp adds the tangent's patches back."""
 
     @staticmethod
     def forward(ctx, cols, image_size, stride, padding, dilation):
         c, kh, kw, n, _, _ = cols.shape
         ctx.geometry = ((kh, kw), stride, padding, dilation)
+        ctx.image_size = image_size
         backend = cols.backend
         out = backend.xp.empty((n, c) + tuple(image_size), dtype=cols.dtype)
         (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -60,6 +67,11 @@ class Col2Im(Function):
     def backward(ctx, grad):
         kernel_size, stride, padding, dilation = ctx.geometry
         return Im2Col.apply(grad, kernel_size, stride, padding, dilation), None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, tcols, *_):
+        _, stride, padding, dilation = ctx.geometry
+        return Col2Im.apply(tcols, ctx.image_size, stride, padding, dilation)
 
 
 def im2col(x, kernel_size, stride, padding, dilation):

@@ -25,6 +25,7 @@ import string
 
 from ..autograd import Function
 from ..tensor import Tensor
+from ._tangents import tangent_sum
 from .shape import broadcast_to
 
 __all__ = ["einsum"]
@@ -32,7 +33,11 @@ __all__ = ["einsum"]
 
 class Einsum(Function):
     """out = einsum(equation, *operands), the equation explicit ("ij,jk->ik"), the operands of
-    consistent sizes (``einsum`` below resolves ellipses and broadcasting first)."""
+    consistent sizes (``einsum`` below resolves ellipses and broadcasting first).
+
+    Linear in each operand, so the jvp is the product rule: Σᵢ einsum(equation, operands with
+    the i-th replaced by its tangent tᵢ), over the operands that have one.
+    """
 
     @staticmethod
     def forward(ctx, equation, *operands):
@@ -58,6 +63,13 @@ class Einsum(Function):
             grads.append(Einsum.apply(",".join(terms + extra_terms) + "->" + target,
                                       *tensors, *extra))
         return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, _, *tangents):
+        operands = ctx.saved_tensors
+        return tangent_sum(*[
+            None if t is None else Einsum.apply(ctx.equation, *operands[:i], t, *operands[i + 1:])
+            for i, t in enumerate(tangents)])
 
 
 def _gradient_target(op, subs, terms, equation):

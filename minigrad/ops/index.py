@@ -43,7 +43,8 @@ def _padded(g, shape):
 
 
 class Gather(Function):
-    """y[p] = x[p→i]      dy/dx: g ↦ scatter_add(zeros like x, dim, index, g)"""
+    """y[p] = x[p→i]      dy/dx: g ↦ scatter_add(zeros like x, dim, index, g)
+    Linear: jvp gathers the tangent the same way."""
 
     @staticmethod
     def forward(ctx, x, dim, index):
@@ -57,10 +58,16 @@ class Gather(Function):
         zeros = _const(grad.backend.xp.zeros(ctx.in_shape, grad.dtype), grad)
         return ScatterAdd.apply(zeros, ctx.dim, index, grad), None, None
 
+    @staticmethod
+    def jvp(ctx, tx, _, __):
+        index, = ctx.saved_tensors
+        return Gather.apply(tx, ctx.dim, index)
+
 
 class ScatterAdd(Function):
     """y = x with src[p] added into y[p→i] (repeated positions add up)
-    dy/dx = 1;   dy/dsrc: g ↦ gather(g, dim, index), 0 where src reaches beyond index"""
+    dy/dx = 1;   dy/dsrc: g ↦ gather(g, dim, index), 0 where src reaches beyond index
+    Linear in (x, src): jvp scatter-adds tsrc into tx the same way (zeros for a missing one)."""
 
     @staticmethod
     def forward(ctx, x, dim, index, src):
@@ -77,6 +84,13 @@ class ScatterAdd(Function):
             if ctx.needs_input_grad[3] else None
         return grad, None, None, gsrc
 
+    @staticmethod
+    def jvp(ctx, tx, _, __, tsrc):
+        index, = ctx.saved_tensors
+        if tsrc is None:
+            return tx
+        return ScatterAdd.apply(_zeros_if_none(tx, ctx.inputs[0]), ctx.dim, index, tsrc)
+
 
 class Scatter(Function):
     """y = x with src[p] (or the number ``src``) written into y[p→i]
@@ -84,6 +98,9 @@ class Scatter(Function):
 
     Where index repeats a place, which src value lands there is unspecified in torch; numpy
     writes the last.
+
+    jvp: tx with tsrc written at the same places (0 there for a number src, or no tsrc); the
+    writes go in the same order, so a repeated place takes the tangent of the value it holds.
     """
 
     @staticmethod
@@ -103,6 +120,19 @@ class Scatter(Function):
         gsrc = _padded(Gather.apply(grad, ctx.dim, index), ctx.src_shape) \
             if ctx.src_shape is not None and ctx.needs_input_grad[3] else None
         return gx, None, None, gsrc
+
+    @staticmethod
+    def jvp(ctx, tx, _, __, tsrc):
+        index, = ctx.saved_tensors
+        return Scatter.apply(_zeros_if_none(tx, ctx.inputs[0]), ctx.dim, index,
+                             0 if tsrc is None else tsrc)
+
+
+def _zeros_if_none(tangent, like):
+    """The tangent, or zeros shaped like its primal ``like`` (a constant) when it has none."""
+    if tangent is not None:
+        return tangent
+    return _const(like.backend.xp.zeros(like.shape, like.dtype), like)
 
 
 # ---- checks and the public functions --------------------------------------------------------

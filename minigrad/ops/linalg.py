@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd import Function
 from .._operands import _binary
+from ._tangents import tangent_sum
 from .shape import reshape, sum_to_shape
 
 
@@ -15,7 +16,7 @@ def _mT(t):
 class MatMul(Function):
     """C = A @ B (numpy's matmul: batched, broadcasting over leading axes)
 
-    dC/dA: G ↦ G @ Bᵀ        dC/dB: G ↦ Aᵀ @ G
+    dC/dA: G ↦ G @ Bᵀ        dC/dB: G ↦ Aᵀ @ G        (jvp: tA @ B + A @ tB)
 
     1-D operands are treated as a row (A) or a column (B) and the gradient is reshaped back;
     broadcast batch axes are summed back to each operand's shape.
@@ -39,6 +40,12 @@ class MatMul(Function):
         if ctx.needs_input_grad[1]:
             gb = reshape(sum_to_shape(_mT(a2) @ g2, b2.shape), b.shape)
         return ga, gb
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return tangent_sum(None if ta is None else MatMul.apply(ta, b),
+                           None if tb is None else MatMul.apply(a, tb))
 
 
 def matmul(a, b):
@@ -64,7 +71,7 @@ def matmul(a, b):
 class MatMulBT(Function):
     """C = A @ Bᵀ for 2-D A (n, k) and B (m, k): a Linear layer's x Wᵀ
 
-    dC/dA: G ↦ G @ B        dC/dB: G ↦ Gᵀ @ A
+    dC/dA: G ↦ G @ B        dC/dB: G ↦ Gᵀ @ A        (jvp: tA @ Bᵀ + A @ tBᵀ)
 
     The same product as ``a @ b.T``, but B's gradient comes out of BLAS C-contiguous in B's
     own layout (through ``b.T`` it would be a transposed view of a (k, m) array, which every
@@ -82,6 +89,12 @@ class MatMulBT(Function):
         ga = grad @ b if ctx.needs_input_grad[0] else None
         gb = _mT(grad) @ a if ctx.needs_input_grad[1] else None
         return ga, gb
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.saved_tensors
+        return tangent_sum(None if ta is None else MatMulBT.apply(ta, b),
+                           None if tb is None else MatMulBT.apply(a, tb))
 
 
 def matmul_bt(a, b):

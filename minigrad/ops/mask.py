@@ -18,7 +18,7 @@ from .shape import broadcast_to
 
 class Triangle(Function):
     """y = x on and below the k-th diagonal (lower) or on and above it (upper) of the last two
-    axes, 0 elsewhere      dy/dx: g ↦ the same triangle of g"""
+    axes, 0 elsewhere      dy/dx: g ↦ the same triangle of g   (linear: jvp too)"""
 
     @staticmethod
     def forward(ctx, x, diagonal, upper):
@@ -34,6 +34,10 @@ class Triangle(Function):
     @staticmethod
     def backward(ctx, grad):
         return Triangle.apply(grad, ctx.diagonal, ctx.upper), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, _, __):
+        return Triangle.apply(tx, ctx.diagonal, ctx.upper)
 
 
 def _triangle(x, diagonal, upper):
@@ -62,7 +66,8 @@ def triu(x, diagonal=0):
 
 class MaskedFill(Function):
     """y = value where mask, else x
-    dy/dx: g ↦ masked_fill(g, mask, 0);   dy/dvalue = Σ g over the places the mask holds"""
+    dy/dx: g ↦ masked_fill(g, mask, 0);   dy/dvalue = Σ g over the places the mask holds
+    (jvp: tvalue where mask, else tx; 0 for a missing one)"""
 
     @staticmethod
     def forward(ctx, x, mask, value):
@@ -76,6 +81,16 @@ class MaskedFill(Function):
         gx = MaskedFill.apply(grad, mask, zero) if ctx.needs_input_grad[0] else None
         gvalue = MaskedFill.apply(grad, ~mask, zero).sum() if ctx.needs_input_grad[2] else None
         return gx, None, gvalue
+
+    @staticmethod
+    def jvp(ctx, tx, _, tvalue):
+        mask, = ctx.saved_tensors
+        x = ctx.inputs[0]
+        if tx is None:
+            tx = _const(x.backend.xp.zeros(x.shape, x.dtype), x)
+        if tvalue is None:
+            tvalue = _const(x.backend.xp.zeros((), x.dtype), x)
+        return MaskedFill.apply(tx, mask, tvalue)
 
 
 def masked_fill(x, mask, value):

@@ -14,7 +14,7 @@ from .shape import _axes, _axis, _int, broadcast_to, getitem, reshape
 
 class Flip(Function):
     """y = x with the order of its elements reversed along ``dims``
-    dy/dx: g ↦ g reversed along dims (flip is its own inverse)"""
+    dy/dx: g ↦ g reversed along dims (flip is its own inverse)   (linear: jvp flips too)"""
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -24,6 +24,10 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, grad):
         return Flip.apply(grad, ctx.dims), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return Flip.apply(tx, ctx.dims)
 
 
 def flip(x, *dims):
@@ -37,7 +41,7 @@ def flip(x, *dims):
 
 class Roll(Function):
     """y = x shifted cyclically by ``shifts`` along ``dims`` (along the flattened x when dims is
-    None)      dy/dx: g ↦ g rolled back by −shifts"""
+    None)      dy/dx: g ↦ g rolled back by −shifts   (linear: jvp rolls the tangent too)"""
 
     @staticmethod
     def forward(ctx, x, shifts, dims):
@@ -48,6 +52,10 @@ class Roll(Function):
     def backward(ctx, grad):
         back = -ctx.shifts if ctx.dims is None else tuple(-s for s in ctx.shifts)
         return Roll.apply(grad, back, ctx.dims), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, _, __):
+        return Roll.apply(tx, ctx.shifts, ctx.dims)
 
 
 def roll(x, shifts, dims=None):

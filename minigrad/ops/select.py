@@ -182,7 +182,7 @@ class SharedValue(Function):
 
     dy/dx = [x = v] / #{x = v}   (NaN counting as equal to a NaN v): ties share the gradient
     evenly, as torch's median() and max() do. The weights are constants, so the second
-    derivative is 0.
+    derivative is 0.   (jvp: Σ weights·tx, the mean of the tangent over the ties)
     """
 
     @staticmethod
@@ -195,6 +195,10 @@ class SharedValue(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * Tensor._wrap(ctx.weights, grad.device), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return (tx * Tensor._wrap(ctx.weights, tx.device)).sum()
 
 
 def median(x, dim=None, keepdim=False):

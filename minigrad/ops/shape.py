@@ -48,17 +48,21 @@ class SumToShape(Function):
     """y = x summed over the axes that broadcasting to x.shape had added or stretched.
 
     It is the adjoint of ``broadcast_to``: dy/dx maps a gradient g of shape ``target`` to
-    ``broadcast_to(g, x.shape)``.
+    ``broadcast_to(g, x.shape)``. Linear: jvp sums the tangent the same way.
     """
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.shape
+        ctx.in_shape, ctx.shape = x.shape, shape
         return _sum_to_shape_array(x.backend, x.array, shape)
 
     @staticmethod
     def backward(ctx, grad):
         return broadcast_to(grad, ctx.in_shape), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return SumToShape.apply(tx, ctx.shape)
 
 
 def sum_to_shape(t, shape):
@@ -70,16 +74,21 @@ def sum_to_shape(t, shape):
 
 
 class BroadcastTo(Function):
-    """y = x repeated along broadcast axes      dy/dx: g ↦ sum_to_shape(g, x.shape)"""
+    """y = x repeated along broadcast axes      dy/dx: g ↦ sum_to_shape(g, x.shape)
+    Linear: jvp broadcasts the tangent the same way."""
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.shape
+        ctx.in_shape, ctx.shape = x.shape, shape
         return x.backend.xp.broadcast_to(x.array, shape)
 
     @staticmethod
     def backward(ctx, grad):
         return sum_to_shape(grad, ctx.in_shape), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return BroadcastTo.apply(tx, ctx.shape)
 
 
 def broadcast_to(t, shape):
@@ -96,16 +105,21 @@ def broadcast_to(t, shape):
 
 
 class Reshape(Function):
-    """y = x with a new shape (same elements, row-major)      dy/dx: g ↦ g.reshape(x.shape)"""
+    """y = x with a new shape (same elements, row-major)      dy/dx: g ↦ g.reshape(x.shape)
+    Linear: jvp reshapes the tangent the same way."""
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.shape
+        ctx.in_shape, ctx.shape = x.shape, shape
         return x.array.reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):
         return Reshape.apply(grad, ctx.in_shape), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return Reshape.apply(tx, ctx.shape)
 
 
 def reshape(t, *shape):
@@ -122,7 +136,8 @@ def reshape(t, *shape):
 
 
 class Permute(Function):
-    """y = x with its axes reordered      dy/dx: g ↦ g permuted by the inverse order"""
+    """y = x with its axes reordered      dy/dx: g ↦ g permuted by the inverse order
+    Linear: jvp permutes the tangent the same way."""
 
     @staticmethod
     def forward(ctx, x, axes):
@@ -132,6 +147,10 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, grad):
         return Permute.apply(grad, tuple(np.argsort(ctx.axes))), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return Permute.apply(tx, ctx.axes)
 
 
 def _axis(axis, ndim, what="axis"):
@@ -210,7 +229,8 @@ def _scatter_add(xp, out, index, values):
 
 
 class GetItem(Function):
-    """y = x[index]      dy/dx: g ↦ zeros like x with g added at index (repeats add up)"""
+    """y = x[index]      dy/dx: g ↦ zeros like x with g added at index (repeats add up)
+    Linear: jvp indexes the tangent the same way."""
 
     @staticmethod
     def forward(ctx, x, index):
@@ -222,17 +242,21 @@ class GetItem(Function):
     def backward(ctx, grad):
         return IndexAdd.apply(grad, ctx.index, ctx.in_shape), None
 
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return GetItem.apply(tx, ctx.index)
+
 
 class IndexAdd(Function):
     """y = zeros(shape) with g added at index      dy/dg: h ↦ h[index]
 
     The backward of indexing; its own backward is indexing again, so indexing is twice
-    differentiable.
+    differentiable. Linear: jvp adds the tangent in at index the same way.
     """
 
     @staticmethod
     def forward(ctx, g, index, shape):
-        ctx.index = index
+        ctx.index, ctx.shape = index, shape
         xp = g.backend.xp
         out = xp.zeros(shape, g.dtype)
         if _has_advanced(index):
@@ -245,6 +269,10 @@ class IndexAdd(Function):
     def backward(ctx, grad):
         return GetItem.apply(grad, ctx.index), None, None
 
+    @staticmethod
+    def jvp(ctx, tg, _, __):
+        return IndexAdd.apply(tg, ctx.index, ctx.shape)
+
 
 def getitem(t, index):
     index = _normalize_index(index)
@@ -255,7 +283,8 @@ def getitem(t, index):
 
 
 class Concatenate(Function):
-    """y = [x₁, x₂, …] joined along an axis      dy/dxᵢ: g ↦ the slice of g where xᵢ sits"""
+    """y = [x₁, x₂, …] joined along an axis      dy/dxᵢ: g ↦ the slice of g where xᵢ sits
+    Linear: jvp joins the tangents the same way (zeros for an input without one)."""
 
     @staticmethod
     def forward(ctx, axis, *xs):
@@ -281,6 +310,13 @@ class Concatenate(Function):
                 grads.append(GetItem.apply(grad, index))
             start += size or 0
         return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, _, *txs):
+        xs = ctx.inputs[1:]
+        return Concatenate.apply(ctx.axis, *[
+            _const(x.backend.xp.zeros(x.shape, x.dtype), x) if tx is None else tx
+            for x, tx in zip(xs, txs)])
 
 
 def concatenate(tensors, axis=None, *, dim=None):
@@ -476,7 +512,7 @@ def unbind(x, dim=0):
 
 
 class Contiguous(Function):
-    """y = x laid out in row-major order (a copy)      dy/dx = 1"""
+    """y = x laid out in row-major order (a copy)      dy/dx = 1   (jvp: the tangent, copied)"""
 
     @staticmethod
     def forward(ctx, x):
@@ -486,6 +522,10 @@ class Contiguous(Function):
     def backward(ctx, grad):
         return grad
 
+    @staticmethod
+    def jvp(ctx, tx):
+        return Contiguous.apply(tx)
+
 
 def contiguous(x):
     """x itself when its array is C-contiguous, else a C-contiguous copy (as torch)."""
@@ -493,18 +533,22 @@ def contiguous(x):
 
 
 class ToDevice(Function):
-    """y = x on another device      dy/dx: g ↦ g moved back"""
+    """y = x on another device      dy/dx: g ↦ g moved back   (jvp: the tangent moved too)"""
 
     @staticmethod
     def forward(ctx, x, device):
         from ..backend import get_backend
-        ctx.src = x.device
+        ctx.src, ctx.dst = x.device, device
         host = x.backend.to_numpy(x.array)
         return Tensor._wrap(get_backend(device).asarray(host, x.dtype), device)
 
     @staticmethod
     def backward(ctx, grad):
         return ToDevice.apply(grad, ctx.src), None
+
+    @staticmethod
+    def jvp(ctx, tx, _):
+        return ToDevice.apply(tx, ctx.dst)
 
 
 # ---- writing into a tensor (Tensor.__setitem__): not recorded --------------------------------
