@@ -417,7 +417,10 @@ def once_differentiable(backward):
 
 
 class _DelayedError(Function):
-    """Identity forward; its backward raises (the result of a once_differentiable backward)."""
+    """Identity forward; its backward and its jvp raise (the result of a once_differentiable
+    backward: differentiating it again, in either mode, is refused)."""
+
+    message = "trying to differentiate twice a function that was marked with @once_differentiable"
 
     @staticmethod
     def forward(ctx, g, *depends_on):
@@ -425,8 +428,12 @@ class _DelayedError(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        raise RuntimeError("trying to differentiate twice a function that was marked with "
-                           "@once_differentiable")
+        raise RuntimeError(_DelayedError.message)
+
+    @staticmethod
+    def jvp(ctx, tg, *t_depends_on):
+        # a tangent through a once_differentiable backward is its derivative: refused the same way
+        raise RuntimeError(_DelayedError.message)
 
 
 def _share_versions_with_base(out, args):

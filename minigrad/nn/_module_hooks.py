@@ -215,6 +215,10 @@ class _BackwardHookFunction(Function):
     def backward(ctx, *grads):
         return (None, *ctx.on_backward(grads))
 
+    @staticmethod
+    def jvp(ctx, t_on_backward, *tangents):
+        return tangents   # the identity: each tangent passes through (hooks are backward's)
+
 
 def _apply_identity(on_backward, tensors):
     return _BackwardHookFunction.apply(on_backward, *tensors)

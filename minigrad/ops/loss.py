@@ -10,13 +10,15 @@ Per row r of logits x (N, C) with target class t, class weights w and label smoo
 applies the formula in one pass. With ``create_graph=True`` the same formula runs with Tensor
 ops on p = softmax(x), so second derivatives are exact. The Function returns the per-row losses;
 the reduction (sum, or the weighted mean Σ_r loss[r] / Σ_r w_{t_r}) is done with ops by
-``nn.functional.cross_entropy``.
+``nn.functional.cross_entropy``. Forward mode: jvp[r] = Σ_c dloss[r]/dx[r, c]·t[r, c], the same
+row formula (targets and class weights are arrays here, constants without tangents).
 """
 import numpy as np
 
 from ..autograd import Function, backward_is_differentiated
 from ..backend import array_module, contiguous
 from ..tensor import Tensor
+from ._tangents import tangent_sum
 from .elementwise import maximum
 
 
@@ -48,11 +50,20 @@ class CrossEntropyRows(Function):
             backend.cross_entropy_backward(ctx.probs, target, weight, eps, ignore_index,
                                            contiguous(grad.array), out)
             return Tensor._wrap(out, x.device), None, None, None, None
-        return _readable_backward(x, grad, target, weight, eps, ignore_index), None, None, None, None
+        per_row = _loss_derivative(x, x.softmax(-1), target, weight, eps, ignore_index)
+        return grad.unsqueeze(1) * per_row, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, *t_args):
+        x = ctx.inputs[0]
+        # p recomputed with ops when the tangent's derivative is recorded; else forward's p
+        p = x.softmax(-1) if backward_is_differentiated() else Tensor._wrap(ctx.probs, x.device)
+        return (_loss_derivative(x, p, *ctx.args) * tx).sum(axis=1)
 
 
-def _readable_backward(x, grad, target, weight, eps, ignore_index):
-    """grad[r]·((1 − ε)·w_t·(p − onehot(t)) + (ε/C)·(W·p − w)) with Tensor ops (differentiable)."""
+def _loss_derivative(x, p, target, weight, eps, ignore_index):
+    """dloss[r]/dx[r] = (1 − ε)·w_t·(p − onehot(t)) + (ε/C)·(W·p − w) of logits x (N, C) with
+    softmax p (a Tensor), with Tensor ops (differentiable)."""
     xp = x.backend.xp
     n, c = x.shape
     keep = target != ignore_index
@@ -62,9 +73,7 @@ def _readable_backward(x, grad, target, weight, eps, ignore_index):
     a = xp.where(keep, (1 - eps) * weight[t], 0).astype(x.dtype)[:, None]
     b = xp.where(keep, eps / c, 0).astype(x.dtype)[:, None]
     const = lambda arr: Tensor._wrap(arr, x.device)  # noqa: E731
-    p = x.softmax(-1)
-    per_row = const(a) * (p - const(onehot)) + const(b) * (p * float(weight.sum()) - const(weight))
-    return grad.unsqueeze(1) * per_row
+    return const(a) * (p - const(onehot)) + const(b) * (p * float(weight.sum()) - const(weight))
 
 
 def cross_entropy_rows(x, target, weight, label_smoothing, ignore_index):
@@ -81,6 +90,7 @@ class BinaryCrossEntropy(Function):
     Differentiating the clamped logs would give 0·inf = NaN at p = 0 or 1 (in float32 a
     saturated sigmoid rounds to exactly 1.0 in ordinary training); torch's rule, used here,
     is the exact derivative for 0 < p < 1 and finite at the ends (0 where p = y).
+    jvp: tp·dloss/dp + ty·dloss/dy with the same two derivatives.
     """
 
     @staticmethod
@@ -94,15 +104,29 @@ class BinaryCrossEntropy(Function):
         p, y = ctx.saved_tensors
         grad_p = grad_y = None
         if ctx.needs_input_grad[0]:
-            grad_p = grad * (p - y) / maximum(p * (1.0 - p), 1e-12)
+            grad_p = grad * _bce_dp(p, y)
         if ctx.needs_input_grad[1]:
-            if backward_is_differentiated():   # with create_graph: the logs as ops, so d/dp is recorded
-                grad_y = grad * (maximum((1.0 - p).log(), -100.0)
-                                 - maximum(p.log(), -100.0))
-            else:
-                log_p, log_q = _clamped_logs(p.array)
-                grad_y = grad * Tensor._wrap(log_q - log_p, p.device)
+            grad_y = grad * _bce_dy(p)
         return grad_p, grad_y
+
+    @staticmethod
+    def jvp(ctx, tp, ty):
+        p, y = ctx.saved_tensors
+        return tangent_sum(None if tp is None else tp * _bce_dp(p, y),
+                           None if ty is None else ty * _bce_dy(p))
+
+
+def _bce_dp(p, y):
+    """dloss/dp = (p − y) / max(p·(1 − p), 1e-12)"""
+    return (p - y) / maximum(p * (1.0 - p), 1e-12)
+
+
+def _bce_dy(p):
+    """dloss/dy = max(log(1 − p), −100) − max(log p, −100)"""
+    if backward_is_differentiated():   # with create_graph: the logs as ops, so d/dp is recorded
+        return maximum((1.0 - p).log(), -100.0) - maximum(p.log(), -100.0)
+    log_p, log_q = _clamped_logs(p.array)
+    return Tensor._wrap(log_q - log_p, p.device)
 
 
 def _clamped_logs(p):

@@ -72,6 +72,7 @@ class ClampMin(Function):
     torch's clamp_min: the whole gradient at the tie n = eps (maximum would split it ½/½), and
     selected rather than multiplied by the mask, so an infinite gradient arriving where n < eps
     gives 0, not inf·0 = NaN (x/max(‖x‖, eps) with x holding inf sends one). NaN stays NaN.
+    (jvp: t where n ≥ eps, else 0)
     """
 
     @staticmethod
@@ -82,6 +83,10 @@ class ClampMin(Function):
     @staticmethod
     def backward(ctx, grad):
         return where(Tensor._wrap(ctx.keep, grad.device), grad, 0.0), None
+
+    @staticmethod
+    def jvp(ctx, tn, t_eps):
+        return where(Tensor._wrap(ctx.keep, tn.device), tn, 0.0)
 
 
 def lp_norm(x, p, axis):
@@ -94,6 +99,7 @@ class L2Norm(Function):
 
     Composed as sqrt(Σx²) the derivative at a zero vector is ∞·0 = NaN; torch's norm backward
     uses the subgradient 0 there, which keeps normalize and info_nce finite on a zero row.
+    jvp: Σ (x/n)·t along axis, 0 where n = 0 (torch's norm jvp); x/n ≤ 1, so no overflow.
     """
 
     saves_output = True   # backward reads the output kept on ctx
@@ -128,6 +134,16 @@ class L2Norm(Function):
         if backward_is_differentiated():  # second order: build n from x again so its dependence is recorded
             safe = where(Tensor._wrap(n != 0, x.device), L2Norm.apply(x, ctx.axis), safe)
         return grad * x / safe * nonzero, None
+
+    @staticmethod
+    def jvp(ctx, tx, t_axis):
+        (x,) = ctx.saved_tensors
+        n = ctx.norm
+        zero = Tensor._wrap(n == 0, x.device)
+        norm = L2Norm.apply(x, ctx.axis) if backward_is_differentiated() else \
+            Tensor._wrap(n, x.device)
+        safe = where(zero, 1.0, norm)
+        return where(zero, 0.0, (x / safe * tx).sum(axis=ctx.axis, keepdims=True))
 
 
 class LpNorm(Function):
@@ -169,31 +185,49 @@ class LpNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        p, axis, n = ctx.p, ctx.axis, ctx.norm
-        xp = x.backend.xp
+        derivative = _lp_norm_derivative(ctx)
+        if derivative is None:   # p = 0: zero, not grad·0 (NaN where the upstream grad is ±inf)
+            x = ctx.saved_tensors[0]
+            return Tensor._wrap(x.backend.xp.zeros_like(x.array), x.device), None, None
+        return grad * derivative, None, None
 
-        def const(array):
-            return Tensor._wrap(xp.asarray(array).astype(x.dtype), x.device)
+    @staticmethod
+    def jvp(ctx, tx, t_p, t_axis):
+        """Σ (dn/dx)·t along axis, with the backward's dn/dx (torch's norm jvp, kinks too)."""
+        derivative = _lp_norm_derivative(ctx)
+        if derivative is None:   # p = 0: n is a step function
+            return Tensor._wrap(tx.backend.xp.zeros_like(ctx.norm), tx.device)
+        return (derivative * tx).sum(axis=ctx.axis, keepdims=True)
 
-        if p == 0:   # zero, not grad·0: that would be NaN where the upstream gradient is ±inf
-            return const(xp.zeros_like(x.array)), None, None
-        sign = const(xp.sign(x.array))
-        if p == 1:
-            return grad * sign, None, None
-        if math.isinf(p):
-            a = xp.abs(x.array)
-            hit = (a == n) | xp.isnan(a)
-            return grad * sign * const(hit / hit.sum(axis=axis, keepdims=True)), None, None
-        norm = const(n)
-        if backward_is_differentiated():   # second order: n as a function of x, so its dependence is recorded
-            norm = LpNorm.apply(x, p, axis)
-        # (|x|/n)^(p−1) only where x ≠ 0 (so n ≠ 0) and, for p < 1, |x| < ∞ (where it is 0):
-        # elsewhere |x| is replaced by 1 and n = 0 by 1 before dividing and raising, so that
-        # neither the value nor its derivative is 0·∞ there (a NaN x gives NaN, via sign(x))
-        regular = x.array != 0
-        if p < 1:
-            regular &= ~xp.isinf(x.array)
-        regular = Tensor._wrap(regular, x.device)
-        ratio = where(regular, x.abs(), 1.0) / where(Tensor._wrap(n != 0, x.device), norm, 1.0)
-        return grad * sign * where(regular, ratio ** (p - 1), 0.0), None, None
+
+def _lp_norm_derivative(ctx):
+    """dn/dx of an LpNorm node, shaped like x (see LpNorm's docstring); None for p = 0."""
+    (x,) = ctx.saved_tensors
+    p, axis, n = ctx.p, ctx.axis, ctx.norm
+    xp = x.backend.xp
+
+    def const(array):
+        return Tensor._wrap(xp.asarray(array).astype(x.dtype), x.device)
+
+    if p == 0:
+        return None
+    sign = const(xp.sign(x.array))
+    if p == 1:
+        return sign
+    if math.isinf(p):
+        a = xp.abs(x.array)
+        hit = (a == n) | xp.isnan(a)
+        return sign * const(hit / hit.sum(axis=axis, keepdims=True))
+    norm = const(n)
+    if backward_is_differentiated():   # second order: n as a function of x, its dependence kept
+        norm = LpNorm.apply(x, p, axis)
+    # (|x|/n)^(p−1) only where x ≠ 0 and n ≠ 0 (for p < 0 a zero entry makes n = 0 with
+    # other entries ≠ 0) and, for p < 1, |x| < ∞ (where it is 0): elsewhere |x| is replaced
+    # by 1 and n = 0 by 1 before dividing and raising, so that neither the value nor its
+    # derivative is 0·∞ there (a NaN x gives NaN, via sign(x))
+    regular = (x.array != 0) & (n != 0)
+    if p < 1:
+        regular &= ~xp.isinf(x.array)
+    regular = Tensor._wrap(regular, x.device)
+    ratio = where(regular, x.abs(), 1.0) / where(Tensor._wrap(n != 0, x.device), norm, 1.0)
+    return sign * where(regular, ratio ** (p - 1), 0.0)

@@ -8,11 +8,19 @@ They are used by ``minigrad/penalties/`` only, hence the leading underscore: the
 ``NuclearNorm`` etc. are the penalties. The spectral and nuclear norms hold singular vectors
 constant in their backward, which is exact to first order only; their gradients are marked
 with ``first_order_only`` so that differentiating them again raises instead of returning a
-wrong Hessian.
+wrong Hessian. The jvp rules (forward mode):
+
+    _GroupNorms         Σ_{i∈g} wᵢ·tᵢ / n_g        (0 on a zero group, the backward's subgradient)
+    _TopSingularValue   u₁ᵀ T v₁                   (exact where σ₁ is simple)
+    _NuclearNorm        trace(Uᵀ T V) = Σ T ⊙ U·Vᵀ (exact where W has full rank)
+
+The last two hold U, V constant as their backward does: exact first derivatives, and their
+tangents are marked first-order-only too (differentiating a tangent again raises).
 """
 import numpy as np
 
 from ..autograd import Function, backward_is_differentiated
+from .elementwise import where
 from .special import first_order_only
 from ..backend import array_module
 from ..tensor import Tensor
@@ -49,6 +57,28 @@ class _GroupNorms(Function):
         safe = n * nonzero + zero                                     # n, with 1 where n = 0
         return w * grouping.expand(grad / safe * nonzero), None
 
+    @staticmethod
+    def jvp(ctx, tw, t_grouping):
+        w, = ctx.saved_tensors
+        n = _GroupNorms.apply(w, ctx.grouping) if backward_is_differentiated() else \
+            Tensor._wrap(ctx.norms, w.device)
+        zero = Tensor._wrap(ctx.norms == 0, w.device)
+        return where(zero, 0.0, _group_sums(ctx.grouping, w * tw) / where(zero, 1.0, n))
+
+
+def _group_sums(grouping, v):
+    """Σ_{i∈g} vᵢ for each group g, a Tensor shaped like the group norms (the adjoint of
+    ``grouping.expand``), with ops: a sum over the grouping's axes, or for explicit groups a
+    scatter-add of each element into its group's slot (elements in no group left out)."""
+    axes = getattr(grouping, "axes", None)
+    if axes is not None:   # _AxisGroups
+        return v.sum(axis=axes)
+    xp = v.backend.xp   # _IndexGroups: gid (the group of each element), mask (in some group)
+    slots = Tensor._wrap(xp.zeros(grouping.n, v.dtype), v.device)
+    members = v * Tensor._wrap(grouping.mask.astype(v.dtype), v.device)
+    return slots.scatter_add(0, Tensor._wrap(grouping.gid.reshape(-1), v.device),
+                             members.reshape(-1))
+
 
 class _TopSingularValue(Function):
     """σ₁ = u₁ᵀ W v₁ (u₁, v₁ the converged top singular vectors)      dσ₁/dW = u₁ v₁ᵀ
@@ -66,6 +96,12 @@ class _TopSingularValue(Function):
     def backward(ctx, grad):
         uvt = Tensor._wrap(array_module(ctx.u).outer(ctx.u, ctx.v), grad.device)
         return first_order_only(grad * uvt, "SpectralNorm", grad, ctx.inputs[0]), None, None
+
+    @staticmethod
+    def jvp(ctx, tw, tu, tv):
+        """u₁ᵀ T v₁ = Σ T ⊙ u₁v₁ᵀ (the jvp of a simple singular value; u, v are arrays)."""
+        uvt = Tensor._wrap(array_module(ctx.u).outer(ctx.u, ctx.v), tw.device)
+        return first_order_only((tw * uvt).sum(), "SpectralNorm", tw, ctx.inputs[0])
 
 
 def _svd_uvt(W):
@@ -94,3 +130,9 @@ class _NuclearNorm(Function):
     def backward(ctx, grad):
         return first_order_only(grad * Tensor._wrap(ctx.uvt, grad.device), "NuclearNorm",
                                 grad, *ctx.inputs)
+
+    @staticmethod
+    def jvp(ctx, tw):
+        """trace(Uᵀ T V) = Σ T ⊙ U·Vᵀ (a subgradient's direction where W is rank-deficient)."""
+        return first_order_only((tw * Tensor._wrap(ctx.uvt, tw.device)).sum(), "NuclearNorm",
+                                tw, *ctx.inputs)

@@ -40,12 +40,15 @@ def _kept_shape(shape, axes):
 
 
 class Sum(Function):
-    """y = Σ x over ``axes``      dy/dx: g ↦ g broadcast back over the summed axes"""
+    """y = Σ x over ``axes``      dy/dx: g ↦ g broadcast back over the summed axes
+
+    Linear: the jvp is the same sum of the tangent.
+    """
 
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.in_shape = x.shape
-        ctx.axes = axes
+        ctx.axes, ctx.keepdims = axes, keepdims
         everything = len(axes) == x.ndim  # numpy's axis=None path is the fast one
         return x.array.sum(axis=None if everything else axes, keepdims=keepdims)
 
@@ -53,6 +56,10 @@ class Sum(Function):
     def backward(ctx, grad):
         kept = _kept_shape(ctx.in_shape, ctx.axes)
         return broadcast_to(reshape(grad, kept), ctx.in_shape), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, t_axes, t_keepdims):
+        return Sum.apply(tx, ctx.axes, ctx.keepdims)
 
 
 def _torch_spelling(axis, keepdims, dim, keepdim):
@@ -86,7 +93,9 @@ class Amax(Function):
                                                  as maximal where y is NaN)
 
     Ties share the gradient evenly (torch's amax); the derivative is 0 for every other
-    element, so the second derivative is 0.
+    element, so the second derivative is 0. jvp: Σ t·[x = y] / #ties, the mean of the tied
+    elements' tangents, as torch's amax jvp (at a NaN maximum: the NaNs' mean tangent, the
+    row the backward uses; torch's jvp gives NaN there).
     """
 
     @staticmethod
@@ -97,12 +106,18 @@ class Amax(Function):
         hits = ((x.array == y_kept) | (xp.isnan(x.array) & xp.isnan(y_kept))).astype(x.dtype)
         ctx.weights = hits / hits.sum(axis=axes, keepdims=True)
         ctx.kept = y_kept.shape
+        ctx.axes, ctx.keepdims = axes, keepdims
         return y_kept if keepdims else y_kept.reshape([s for i, s in enumerate(x.shape) if i not in axes])
 
     @staticmethod
     def backward(ctx, grad):
         weights = Tensor._wrap(ctx.weights, grad.device)
         return broadcast_to(reshape(grad, ctx.kept), weights.shape) * weights, None, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, t_axes, t_keepdims, t_smallest):
+        weights = Tensor._wrap(ctx.weights, tx.device)
+        return Sum.apply(tx * weights, ctx.axes, ctx.keepdims)
 
 
 def _nonempty_axes(x, axis, what):
@@ -155,7 +170,10 @@ def _run_rows(kernel, *arrays, axis, out_cols=True):
 
 
 class Softmax(Function):
-    """yᵢ = e^{xᵢ} / Σⱼ e^{xⱼ} along ``axis``      dy/dx: g ↦ y ⊙ (g − Σⱼ gⱼ yⱼ)"""
+    """yᵢ = e^{xᵢ} / Σⱼ e^{xⱼ} along ``axis``      dy/dx: g ↦ y ⊙ (g − Σⱼ gⱼ yⱼ)
+
+    (jvp: y ⊙ (t − Σⱼ yⱼ tⱼ): the Jacobian diag(y) − y yᵀ is symmetric, so the same formula)
+    """
 
     saves_output = True   # backward reads the output kept on ctx
 
@@ -174,9 +192,17 @@ class Softmax(Function):
         y = softmax(x, axis)
         return y * (grad - (grad * y).sum(axis=axis, keepdims=True)), None
 
+    @staticmethod
+    def jvp(ctx, tx, t_axis):
+        y = _softmax_of_input(ctx, lambda: ctx.y)
+        return y * (tx - (tx * y).sum(axis=ctx.axis, keepdims=True))
+
 
 class LogSoftmax(Function):
-    """yᵢ = xᵢ − log Σⱼ e^{xⱼ} along ``axis``      dy/dx: g ↦ g − softmax(x) · Σⱼ gⱼ"""
+    """yᵢ = xᵢ − log Σⱼ e^{xⱼ} along ``axis``      dy/dx: g ↦ g − softmax(x) · Σⱼ gⱼ
+
+    (jvp: t − Σⱼ softmax(x)ⱼ tⱼ, the other side of the Jacobian I − 1·softmax(x)ᵀ)
+    """
 
     saves_output = True   # backward reads the output kept on ctx
 
@@ -194,13 +220,18 @@ class LogSoftmax(Function):
                                           axis=axis), x.device), None
         return grad - softmax(x, axis) * grad.sum(axis=axis, keepdims=True), None
 
+    @staticmethod
+    def jvp(ctx, tx, t_axis):
+        p = _softmax_of_input(ctx, lambda: ctx.inputs[0].backend.xp.exp(ctx.y))
+        return tx - (p * tx).sum(axis=ctx.axis, keepdims=True)
+
 
 class LogSumExp(Function):
-    """y = log Σⱼ e^{xⱼ} along ``axis``      dy/dx = softmax(x)"""
+    """y = log Σⱼ e^{xⱼ} along ``axis``      dy/dx = softmax(x)   (jvp: Σⱼ softmax(x)ⱼ tⱼ)"""
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        ctx.axis = axis
+        ctx.axis, ctx.keepdims = axis, keepdims
         ctx.kept = _kept_shape(x.shape, (axis,))
         y = _run_rows(x.backend.logsumexp_forward, x.array, axis=axis, out_cols=False)
         return y.reshape(ctx.kept) if keepdims else y
@@ -213,6 +244,23 @@ class LogSumExp(Function):
             p = _run_rows(x.backend.softmax_forward, x.array, axis=axis)
             return g * Tensor._wrap(p, x.device), None, None
         return g * softmax(x, axis), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, t_axis, t_keepdims):
+        x = ctx.inputs[0]
+        p = _softmax_of_input(ctx, lambda: _run_rows(x.backend.softmax_forward, x.array,
+                                                     axis=ctx.axis))
+        return (p * tx).sum(axis=ctx.axis, keepdims=ctx.keepdims)
+
+
+def _softmax_of_input(ctx, from_forward):
+    """softmax(x) of the softmax family's input, for a jvp rule: recomputed with ops when the
+    tangent's own derivative is being recorded (so its dependence on x is kept), else the
+    array ``from_forward()`` (e.g. the saved output) as a constant."""
+    x = ctx.inputs[0]
+    if backward_is_differentiated():
+        return softmax(x, ctx.axis)
+    return Tensor._wrap(from_forward(), x.device)
 
 
 def _float_axis(x, axis, what):
@@ -262,6 +310,8 @@ class Prod(Function):
     The product of the others is not y/xᵢ where xᵢ = 0: ``_product_of_others`` forms it
     exactly, zeros included (one zero in a slice: that element's gradient is the product of the
     rest, every other one 0; two zeros: all 0), as torch's prod does.
+
+    jvp: Σᵢ tᵢ·Π_{j≠i} xⱼ, with the same exact product of the others.
     """
 
     @staticmethod
@@ -277,6 +327,13 @@ class Prod(Function):
         if x.shape[ctx.dim] == 1:   # the identity (so no division by x: x may be 0 or inf)
             return g, None, None
         return g * _product_of_others(x, ctx.dim), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, t_dim, t_keepdim):
+        (x,) = ctx.saved_tensors
+        if x.shape[ctx.dim] == 1:   # the identity, as in backward
+            return Sum.apply(tx, (ctx.dim,), ctx.keepdim)
+        return Sum.apply(tx * _product_of_others(x, ctx.dim), (ctx.dim,), ctx.keepdim)
 
 
 def _product_of_others(x, dim):

@@ -28,7 +28,10 @@ __all__ = ["var", "std", "var_mean", "std_mean"]
 
 
 class Var(Function):
-    """var = Σ(x − x̄)²/(N − c) over ``axes``      dvar/dx = 2(x − x̄)/(N − c)"""
+    """var = Σ(x − x̄)²/(N − c) over ``axes``      dvar/dx = 2(x − x̄)/(N − c)
+
+    (jvp: Σ t·dvar/dx over ``axes``, with the backward's dvar/dx: torch's var_jvp)
+    """
 
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim, everything):
@@ -41,10 +44,14 @@ class Var(Function):
         (x,) = ctx.saved_tensors
         return (_var_grad(x, grad, *ctx.args),) + (None,) * 4
 
+    @staticmethod
+    def jvp(ctx, tx, *t_args):
+        return _var_jvp(ctx, tx)
+
 
 class Std(Function):
     """std = √var over ``axes``      dstd/dx = (dvar/dx)·g/(2·std), 0 where std = 0 (torch's
-    subgradient at a constant slice)"""
+    subgradient at a constant slice)      (jvp: (Σ t·dvar/dx)/(2·std), 0 where std = 0)"""
 
     saves_output = True   # backward reads the output kept on ctx
 
@@ -58,13 +65,33 @@ class Std(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        if backward_is_differentiated():   # second order: std as a function of x again
-            s = Std.apply(x, *ctx.args)
-        else:
-            s = Tensor._wrap(ctx.y, x.device)
-        zero = Tensor._wrap(s.array == 0, x.device)
-        half_over_s = where(zero, 0.0, grad / (2 * where(zero, 1.0, s)))
+        half_over_s = _over_twice_std(ctx, grad)
         return (_var_grad(x, half_over_s, *ctx.args),) + (None,) * 4
+
+    @staticmethod
+    def jvp(ctx, tx, *t_args):
+        return _over_twice_std(ctx, _var_jvp(ctx, tx))
+
+
+def _over_twice_std(ctx, g):
+    """g / (2·std) of a Std node, 0 where std = 0 (the chain rule's factor d√v/dv)."""
+    (x,) = ctx.saved_tensors
+    if backward_is_differentiated():   # second order: std as a function of x again
+        s = Std.apply(x, *ctx.args)
+    else:
+        s = Tensor._wrap(ctx.y, x.device)
+    zero = Tensor._wrap(s.array == 0, x.device)
+    return where(zero, 0.0, g / (2 * where(zero, 1.0, s)))
+
+
+def _var_jvp(ctx, tx):
+    """Σ t·dvar/dx over the axes of a Var or Std node: dvar/dx is ``_var_grad`` with the
+    gradient 1 (the row of the Jacobian that backward applies)."""
+    (x,) = ctx.saved_tensors
+    axes, correction, keepdim, everything = ctx.args
+    one = Tensor._wrap(x.backend.xp.ones((), x.dtype), x.device)
+    derivative = _var_grad(x, one, axes, correction, True, everything)
+    return (tx * derivative).sum(axis=axes, keepdims=keepdim)
 
 
 def _variance(a, axes, correction, keepdim):

@@ -33,6 +33,7 @@ class PNorm(Function):
     dn/dx = sign(x)·|x|^(p−1) / n^(p−1)
           = sign(x)·|x|^(p−1) · n^(1−p)       (p < 1; 0 where x = 0, as torch)
           = 0 where n = 0                      (p > 1, as torch)
+    (jvp: Σ (dn/dx)·t, the same derivative)
     """
 
     saves_output = True   # backward reads the output kept on ctx
@@ -47,16 +48,29 @@ class PNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,), p = ctx.saved_tensors, ctx.p
-        n = PNorm.apply(x, ctx.axes, p) if backward_is_differentiated() else Tensor._wrap(ctx.y, x.device)
-        magnitude = x.abs()
-        if p < 1:   # |x|^(p−1) is infinite at x = 0, where torch takes 0
-            at_zero = Tensor._wrap(x.array == 0, x.device)
-            power = where(at_zero, 0.0, where(at_zero, 1.0, magnitude) ** (p - 1))
-            return sign(x) * power * grad * n ** (1 - p), None, None
-        zero_norm = Tensor._wrap(n.array == 0, x.device)
-        scale = where(zero_norm, 0.0, grad / where(zero_norm, 1.0, n) ** (p - 1))
-        return sign(x) * magnitude ** (p - 1) * scale, None, None
+        return _pnorm_derivative(ctx, grad), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, t_axes, t_p):
+        """Σ (dn/dx)·t over the axes, with the backward's dn/dx (torch's norm jvp)."""
+        return (_pnorm_derivative(ctx, 1.0) * tx).sum(axis=ctx.axes, keepdims=True)
+
+
+def _pnorm_derivative(ctx, grad):
+    """grad·dn/dx of a PNorm node, shaped like x (see PNorm's docstring): grad the upstream
+    gradient, or 1.0 for dn/dx itself. grad enters before the 0 of a zero norm is selected,
+    so an infinite upstream gradient gives 0 there, not inf·0 = NaN."""
+    (x,), p = ctx.saved_tensors, ctx.p
+    n = PNorm.apply(x, ctx.axes, p) if backward_is_differentiated() else \
+        Tensor._wrap(ctx.y, x.device)
+    magnitude = x.abs()
+    if p < 1:   # |x|^(p−1) is infinite at x = 0, where torch takes 0
+        at_zero = Tensor._wrap(x.array == 0, x.device)
+        power = where(at_zero, 0.0, where(at_zero, 1.0, magnitude) ** (p - 1))
+        return sign(x) * power * grad * n ** (1 - p)
+    zero_norm = Tensor._wrap(n.array == 0, x.device)
+    scale = where(zero_norm, 0.0, grad / where(zero_norm, 1.0, n) ** (p - 1))
+    return sign(x) * magnitude ** (p - 1) * scale
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False):  # noqa: A002  (torch's name)
