@@ -1,8 +1,9 @@
 """Every differentiable operation of minigrad, by family, and the functions that apply them.
 
     elementwise.py   + − · / ** neg pow square, exp expm1 log log1p log2 log10 sqrt rsqrt
-                     reciprocal abs relu sigmoid tanh clip (number or tensor bounds) maximum
-                     minimum where, clone and cast
+                     reciprocal abs relu sigmoid tanh, clone and cast
+    elementwise_select.py  clip / clamp (number or tensor bounds), maximum minimum where
+    _elementwise_base.py   what those share (a saved-or-recomputed output, running a kernel)
     trig.py          sin cos tan asin acos atan sinh cosh atan2
     rounding.py      floor ceil round trunc sign (gradient 0), frac
     compare.py       eq ne lt le gt ge isnan isinf isfinite logical_*, any all, isclose
@@ -31,7 +32,8 @@
                      norm (minigrad/penalties/ builds the penalties on them)
 
 Each op is a ``Function`` (minigrad/autograd/function.py) whose docstring states its
-derivative, its backward right under its forward. The Tensor methods (minigrad/tensor.py) and
+derivative, its backward right under its forward and its ``jvp`` (forward mode,
+autograd/forward_ad.py) right under its backward; ``_tangents.py`` has the jvp rules' helpers. The Tensor methods (minigrad/tensor.py) and
 minigrad's public functions are the functions below.
 """
 from . import (conv, elementwise, inplace, linalg, loss, norm, penalty, reduce,  # noqa: F401
