@@ -7,7 +7,7 @@ import sys
 
 from .harness import machine_description, measure, table
 
-GROUPS = ("bench.core", "bench.training")
+GROUPS = ("bench.core", "bench.training", "bench.sequence", "bench.attention")
 
 
 def main(argv=None):

@@ -7,7 +7,7 @@ The indices are found on the arrays (integers: no gradient). The values are x ta
     values = x[..., indices, ...] along dim        d values/dx: g ↦ zeros like x, g put at
                                                     the indices
 
-which is indexing (ops/shape.py GetItem, whose backward IndexAdd is indexing's adjoint), so
+which is torch.gather (ops/index.py Gather, whose backward ScatterAdd is its adjoint), so
 every value here is differentiable, and differentiable again, with no code of its own. The
 gradient goes to the chosen element only, as torch's: a tie does not share it (amax does).
 
@@ -35,18 +35,16 @@ from ..backend import array_module
 from ..tensor import Tensor
 from .elementwise import maximum, minimum
 from .reduce import amax, amin
-from .shape import GetItem, _axis, reshape
+from .index import Gather
+from .shape import _axis, reshape
 
 __all__ = ["max", "min", "sort", "argsort", "topk", "kthvalue", "median", "mode"]
 
 
 def _take_along(x, indices, dim):
-    """x at ``indices`` (an integer array shaped like x, except along ``dim``): differentiable."""
-    xp = x.backend.xp
-    index = tuple(indices if a == dim else
-                  xp.arange(n).reshape((-1,) + (1,) * (indices.ndim - a - 1))
-                  for a, n in enumerate(indices.shape))
-    return GetItem.apply(x, index)
+    """x at ``indices`` (an integer array shaped like x, except along ``dim``): differentiable,
+    torch.gather's Function."""
+    return Gather.apply(x, dim, Tensor._wrap(indices, x._device))
 
 
 def _check(x, dim, what, nonempty=True):
