@@ -258,8 +258,20 @@ def test_state_dict_has_torchs_keys():
     for key in ["d", "prev_flat_grad"]:
         np.testing.assert_allclose(saved["state"][0][key], expected["state"][0][key].numpy(),
                                    atol=1e-12)
+    ours_state, torch_state = saved["state"][0], expected["state"][0]
     for key in ["old_dirs", "old_stps"]:
-        assert len(saved["state"][0][key]) == len(expected["state"][0][key]) == 3
+        assert len(ours_state[key]) == len(torch_state[key]) == 3
+        for a, b in zip(ours_state[key], torch_state[key]):
+            np.testing.assert_allclose(a, b.numpy(), rtol=1e-10, atol=1e-13)
+    for key in ["t", "H_diag", "prev_loss"]:
+        assert float(ours_state[key]) == pytest.approx(float(torch_state[key]), rel=1e-10)
+    np.testing.assert_allclose(ours_state["ro"], [float(r) for r in torch_state["ro"]],
+                               rtol=1e-10)
+    assert len(ours_state["al"]) == len(torch_state["al"]) == 3
+    np.testing.assert_allclose(ours_state["al"], [float(a) for a in torch_state["al"]],
+                               rtol=1e-9, atol=1e-12)
+    assert (ours_state["n_iter"], ours_state["func_evals"]) == \
+        (torch_state["n_iter"], torch_state["func_evals"]) == (8, 8)
     assert saved["param_groups"][0]["max_eval"] == 5
     assert {k: v for k, v in saved["param_groups"][0].items() if k != "params"} == \
         {k: v for k, v in expected["param_groups"][0].items() if k != "params"}
@@ -296,6 +308,9 @@ def test_load_state_dict_refuses_vectors_of_another_length():
     other = optim.LBFGS([mg.tensor(np.zeros(3), requires_grad=True)])
     with pytest.raises(ValueError, match=r"'d' has a vector of shape \(8,\).*3 elements"):
         other.load_state_dict(saved)
+    saved["state"][0]["momentum_buffer"] = saved["state"][0]["d"]
+    with pytest.raises(ValueError, match="the key 'momentum_buffer'"):
+        run.opt.load_state_dict(saved)
 
 
 # ---- the pieces, by their formulas ------------------------------------------------------------

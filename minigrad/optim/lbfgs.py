@@ -332,6 +332,7 @@ class LBFGS(Optimizer):
         return loss, flat_grad
 
     def _trace_iteration(self, tracer, flat_grad, d, t):
+        """One traced step per L-BFGS iteration: each parameter's g, d, t and t·d."""
         tracer._begin_step()
         for (p, g_p), (_, d_p) in zip(self._slices(flat_grad), self._slices(d)):
             terms = {"grad": g_p, "direction": d_p, "step_length": t}
@@ -446,6 +447,9 @@ class LBFGS(Optimizer):
                 raise ValueError("an LBFGS state dict keeps its state under parameter 0, got "
                                  f"state for parameter {index!r}")
             for key, value in st.items():
+                if key not in STATE_KEYS:
+                    raise ValueError(f"loaded LBFGS state has the key {key!r}; an LBFGS state "
+                                     f"has only {STATE_KEYS}")
                 if key in ("d", "prev_flat_grad", "old_dirs", "old_stps") and value is not None:
                     for v in (value if isinstance(value, list) else [value]):
                         if tuple(v.shape) != (numel,):
