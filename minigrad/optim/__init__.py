@@ -20,3 +20,6 @@ from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD, SGDW
 from .trace import Trace, trace
+
+# issue 14 (lbfgs)
+from .lbfgs import LBFGS  # noqa: E402

@@ -110,3 +110,36 @@ checks.register(*[
         ("ProxSGD L1 step = soft-threshold", _prox_step_is_soft_thresholding),
     ]
 ])
+
+
+# issue 14 (lbfgs)
+def _lbfgs_two_loop_is_dense_bfgs(device):
+    """L-BFGS's two-loop direction = −H·g, with H the dense BFGS updates H ← VᵀHV + ρssᵀ
+    (V = I − ρysᵀ) of γI over the stored pairs, oldest first (after the history wrapped)."""
+    from .lbfgs import LBFGS, two_loop_direction
+    w0, loss = _problem(device)
+    w = Tensor._wrap(w0.copy(), device)
+    w.requires_grad = True
+    opt = LBFGS([w], history_size=2, max_iter=4, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        total = loss(w)
+        total.backward()
+        return total
+    opt.step(closure)
+    state, to_numpy = opt.state[id(w)], w.backend.to_numpy
+    g = state["prev_flat_grad"]
+    d = to_numpy(two_loop_direction(g, state["old_dirs"], state["old_stps"], state["ro"],
+                                    state["H_diag"], [None] * len(state["ro"])))
+    n = g.size
+    H = float(state["H_diag"]) * np.eye(n)
+    for y, s, rho in zip(state["old_dirs"], state["old_stps"], state["ro"]):
+        y, s, rho = to_numpy(y), to_numpy(s), float(rho)
+        V = np.eye(n) - rho * np.outer(y, s)
+        H = V.T @ H @ V + rho * np.outer(s, s)
+    return _max_diff(d, -H @ to_numpy(g))
+
+
+checks.register(checks.Case("LBFGS two-loop direction = -H g (dense BFGS)", None, (),
+                            family="optim", atol=1e-12, check=_lbfgs_two_loop_is_dense_bfgs))
