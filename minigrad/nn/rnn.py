@@ -69,6 +69,39 @@ def time_steps(x):
     return steps if isinstance(steps, tuple) else (steps,)
 
 
+def run_layers(step, x, states, weights, bidirectional=False, dropout=0.0, training=False):
+    """The stacked, optionally bidirectional recurrence, as a function of tensors.
+
+    x (T, B, I); states: the initial states, each (D·L, B, ·) (h, or h and c); weights[k] =
+    (w_ih, w_hh, b_ih, b_hh, w_hr) for row k = layer·D + direction; step(xw_t, carry, w_hh,
+    b_hh, w_hr) → the new carry ([h] or [h, c]). Returns the last layer's output
+    (T, B, D·H_out) and the final states, each (D·L, B, ·)."""
+    directions = 2 if bidirectional else 1
+    finals = [[] for _ in states]
+    for layer in range(len(weights) // directions):
+        if layer > 0 and dropout > 0 and training:  # between layers, never after the last
+            x = F.dropout(x, dropout, True)
+        outputs = []
+        for d in range(directions):
+            k = layer * directions + d
+            w_ih, w_hh, b_ih, b_hh, w_hr = weights[k]
+            steps = time_steps(F.linear(x, w_ih, b_ih))
+            if d == 1:  # the reverse direction reads t = T−1, ..., 0
+                steps = steps[::-1]
+            carry = [s[k] for s in states]
+            hs = []
+            for xw in steps:
+                carry = step(xw, carry, w_hh, b_hh, w_hr)
+                hs.append(carry[0])
+            if d == 1:
+                hs = hs[::-1]
+            outputs.append(ops.stack(hs, 0))
+            for final, value in zip(finals, carry):
+                final.append(value)
+        x = outputs[0] if directions == 1 else ops.concatenate(outputs, -1)
+    return x, [ops.stack(f, 0) for f in finals]
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: arguments, parameters, shapes and the loop over layers."""
 
@@ -129,7 +162,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        """The parameters as a list per layer and direction, each [w_ih, w_hh, b_ih, b_hh(, w_hr)]."""
+        """The parameters as a list per layer and direction: [w_ih, w_hh, b_ih, b_hh(, w_hr)]."""
         return [[getattr(self, n) for n in names] for names in self._all_weights]
 
     @property
@@ -197,36 +230,17 @@ class RNNBase(Module):
         return hx
 
     # ---- the loop ------------------------------------------------------------------------
-    def _run(self, x, states):
-        """x (T, B, I); states: a list of tensors (D·L, B, ·) (h, or h and c). Returns the last
-        layer's output (T, B, D·H_out) and the final states, each (D·L, B, ·)."""
-        directions = 2 if self.bidirectional else 1
-        finals = [[] for _ in states]
-        for layer in range(self.num_layers):
-            if layer > 0 and self.dropout > 0 and self.training:
-                x = F.dropout(x, self.dropout, True)
-            outputs = []
-            for d in range(directions):
-                k = layer * directions + d
-                weights = self.all_weights[k]
-                w_ih, b_ih = weights[0], (weights[2] if self.bias else None)
-                steps = time_steps(F.linear(x, w_ih, b_ih))
-                if d == 1:
-                    steps = steps[::-1]
-                carry = [s[k] for s in states]
-                hs = []
-                for xw in steps:
-                    carry = self._step(xw, carry, weights)
-                    hs.append(carry[0])
-                if d == 1:
-                    hs = hs[::-1]
-                outputs.append(ops.stack(hs, 0))
-                for final, value in zip(finals, carry):
-                    final.append(value)
-            x = outputs[0] if directions == 1 else ops.concatenate(outputs, -1)
-        return x, [ops.stack(f, 0) for f in finals]
+    def layer_weights(self):
+        """(w_ih, w_hh, b_ih, b_hh, w_hr) per layer and direction (None where absent), in the
+        order of h_n's rows: l0, l0_reverse, l1, ..."""
+        out = []
+        for names in self._all_weights:
+            w = dict((n.split("_l")[0], getattr(self, n)) for n in names)
+            out.append(tuple(w.get(kind) for kind in
+                             ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")))
+        return out
 
-    def _step(self, xw, carry, weights):
+    def _step(self, xw, carry, w_hh, b_hh, w_hr):
         raise NotImplementedError
 
     def _forward(self, input, hx_list, sizes, whats):
@@ -236,7 +250,8 @@ class RNNBase(Module):
         if x.shape[0] == 0:
             raise ValueError(f"{type(self).__name__}: the input sequence is empty "
                              f"(input shape {tuple(input.shape)})")
-        out, finals = self._run(x, states)
+        out, finals = run_layers(self._step, x, states, self.layer_weights(), self.bidirectional,
+                                 self.dropout, self.training)
         if not batched:
             return out.squeeze(1), [f.squeeze(1) for f in finals]
         return (out.transpose(0, 1) if self.batch_first else out), finals
@@ -256,9 +271,8 @@ class RNN(RNNBase):
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          device=device, dtype=dtype)
 
-    def _step(self, xw, carry, weights):
-        return [rnn_step(xw, carry[0], weights[1], weights[3] if self.bias else None,
-                         self.nonlinearity)]
+    def _step(self, xw, carry, w_hh, b_hh, w_hr):
+        return [rnn_step(xw, carry[0], w_hh, b_hh, self.nonlinearity)]
 
     def forward(self, input, hx=None):
         out, (h_n,) = self._forward(input, [hx], [self.hidden_size], ["hidden"])
@@ -278,10 +292,8 @@ class LSTM(RNNBase):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, proj_size, device, dtype)
 
-    def _step(self, xw, carry, weights):
-        b_hh = weights[3] if self.bias else None
-        w_hr = weights[-1] if self.proj_size > 0 else None
-        return list(lstm_step(xw, carry[0], carry[1], weights[1], b_hh, w_hr))
+    def _step(self, xw, carry, w_hh, b_hh, w_hr):
+        return list(lstm_step(xw, carry[0], carry[1], w_hh, b_hh, w_hr))
 
     def forward(self, input, hx=None):
         if hx is None:
@@ -303,8 +315,8 @@ class GRU(RNNBase):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
 
-    def _step(self, xw, carry, weights):
-        return [gru_step(xw, carry[0], weights[1], weights[3] if self.bias else None)]
+    def _step(self, xw, carry, w_hh, b_hh, w_hr):
+        return [gru_step(xw, carry[0], w_hh, b_hh)]
 
     def forward(self, input, hx=None):
         out, (h_n,) = self._forward(input, [hx], [self.hidden_size], ["hidden"])
