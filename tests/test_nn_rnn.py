@@ -390,3 +390,60 @@ def test_apply_penalty_reaches_recurrent_weights():
     expected = sum(0.25 * float((p.numpy() ** 2).sum()) for n, p in model.named_parameters()
                    if "weight" in n and "norm" not in n)
     np.testing.assert_allclose(float(model.penalty().item()), expected, rtol=1e-6)
+
+
+# ---- the fused LSTM gate kernel (csrc/cpu/rnn.pyx) against the ops version -----------------------
+
+def _kernel_or_skip():
+    from minigrad.nn import _rnn_cells
+    if _rnn_cells._rnn_kernels is None:
+        pytest.skip("minigrad._C.rnn is not built (or MINIGRAD_PURE_NUMPY=1)")
+    return _rnn_cells
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-14), (np.float32, 2e-6)],
+                         ids=["f64", "f32"])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (32, 67)])
+def test_fused_lstm_gates_agree_with_the_ops_version(shape, dtype, tol):
+    cells = _kernel_or_skip()
+    rng = np.random.default_rng(7)
+    B, H = shape
+    gates = rng.standard_normal((B, 4 * H)) * 4
+    gates.flat[::7] = rng.choice([-800.0, 800.0, -30.0, 30.0, 0.0], size=gates.flat[::7].shape)
+    c = rng.standard_normal((B, H)) * 3
+    gates, c = mg.tensor(gates.astype(dtype)), mg.tensor(c.astype(dtype))
+    h_ops, c_ops = cells.lstm_pointwise_ops(gates, c)
+    h_fused, c_fused = cells.lstm_pointwise_fused(gates, c)
+    assert h_fused.dtype == h_ops.dtype and h_fused.shape == h_ops.shape
+    np.testing.assert_allclose(h_fused.numpy(), h_ops.numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(c_fused.numpy(), c_ops.numpy(), rtol=tol, atol=tol)
+    assert np.isfinite(h_fused.numpy()).all()  # σ of ±800 neither overflows nor gives NaN
+
+
+def test_fused_lstm_gates_propagate_nan_like_the_ops_version():
+    cells = _kernel_or_skip()
+    gates = mg.tensor(np.array([[np.nan, 0.0, 1.0, 2.0], [0.5, 0.5, 0.5, np.nan]]))
+    c = mg.tensor(np.array([[1.0], [2.0]]))
+    for a, b in zip(cells.lstm_pointwise_fused(gates, c), cells.lstm_pointwise_ops(gates, c)):
+        np.testing.assert_array_equal(np.isnan(a.numpy()), np.isnan(b.numpy()))
+
+
+def test_fused_kernel_runs_only_when_no_graph_is_recorded(monkeypatch):
+    cells = _kernel_or_skip()
+    calls = []
+    fused = cells.lstm_pointwise_fused
+    monkeypatch.setattr(cells, "lstm_pointwise_fused", lambda g, c: calls.append(1) or fused(g, c))
+    m = nn.LSTM(3, 4, num_layers=2, bidirectional=True, dtype=np.float64)
+    x = mg.tensor(np.random.default_rng(0).standard_normal((5, 2, 3)))
+    out, (h, c) = m(x)
+    assert calls == [] and out.requires_grad  # recorded: the ops version
+    with mg.no_grad():
+        out2, (h2, c2) = m(x)
+    assert len(calls) == 5 * 4  # every step of 2 layers × 2 directions
+    for a, b in ((out, out2), (h, h2), (c, c2)):
+        np.testing.assert_allclose(b.numpy(), a.detach().numpy(), rtol=1e-13, atol=1e-13)
+    calls.clear()
+    for p in m.parameters():
+        p.requires_grad_(False)
+    m(x)  # nothing requires grad: nothing is recorded
+    assert len(calls) == 20
