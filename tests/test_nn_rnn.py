@@ -447,3 +447,75 @@ def test_fused_kernel_runs_only_when_no_graph_is_recorded(monkeypatch):
         p.requires_grad_(False)
     m(x)  # nothing requires grad: nothing is recorded
     assert len(calls) == 20
+
+
+def test_time_steps_node_forward_and_reverse():
+    """The time-step node (rnn.py's _TimeSteps): slices forward, their gradients stacked back
+    (zeros where a step is unused), its jvp the slices of the tangent."""
+    from minigrad.autograd import forward_ad as fwAD
+    from minigrad.nn.rnn import time_steps
+    rng = np.random.default_rng(0)
+    x_np, u_np = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    x = mg.tensor(x_np, requires_grad=True)
+    steps = time_steps(x)
+    assert len(steps) == 3 and all(s.shape == (2,) for s in steps)
+    (steps[0] * steps[2] * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2 * x_np[2], [0, 0], 2 * x_np[0]])
+    with fwAD.dual_level():
+        s = time_steps(fwAD.make_dual(mg.tensor(x_np), mg.tensor(u_np)))
+        tangent = fwAD.unpack_dual(s[0] * s[1]).tangent
+    np.testing.assert_allclose(tangent.numpy(), u_np[0] * x_np[1] + x_np[0] * u_np[1])
+
+
+def test_orthogonal_penalty_per_gate_block_of_weight_hh():
+    """Orthogonal(λ) on an LSTM's weight_hh (4H, H) would push WᵀW = Σ_gates W_gᵀW_g to I (each
+    block's scale to ~1/2); what RNN papers mean is each gate's (H, H) block orthogonal: chunk it.
+    Its gradient through autograd equals the penalty's hand-written gradient, block by block."""
+    lstm = nn.LSTM(3, 4, dtype=np.float64)
+    penalty = mg.penalties.Orthogonal(0.3)
+    total = sum(penalty(block) for block in lstm.weight_hh_l0.chunk(4, 0))
+    total.backward()
+    w = lstm.weight_hh_l0.numpy()
+    expected = np.concatenate([penalty.grad(block) for block in np.split(w, 4, 0)])
+    np.testing.assert_allclose(lstm.weight_hh_l0.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
+    value = sum(0.3 * ((b.T @ b - np.eye(4)) ** 2).sum() for b in np.split(w, 4, 0))
+    np.testing.assert_allclose(float(total.item()), value, rtol=1e-12)
+
+
+def test_char_model_training_trajectory_matches_torch():
+    """Embedding → 2-layer LSTM → Linear, cross-entropy, AdamW on param_groups_no_decay and
+    gradient clipping: 5 steps give torch's losses and weights (float64)."""
+    torch = pytest.importorskip("torch")
+    V, E, H, T, B = 7, 5, 6, 8, 3
+
+    def build(lib, **kw):
+        return [lib.nn.Embedding(V, E, **kw), lib.nn.LSTM(E, H, num_layers=2, **kw),
+                lib.nn.Linear(H, V, **kw)]
+
+    tmods = build(torch, dtype=torch.float64)
+    mmods = build(mg, dtype=np.float64)
+    for a, b in zip(mmods, tmods):
+        _load_torch_weights(a, b)
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, V, (T + 1, B))
+
+    def named(mods):
+        return [(f"{k}.{n}", p) for k, m in enumerate(mods) for n, p in m.named_parameters()]
+
+    topt = torch.optim.AdamW(mg.optim.param_groups_no_decay(named(tmods), 0.1), lr=0.01)
+    mopt = mg.optim.AdamW(mg.optim.param_groups_no_decay(named(mmods), 0.1), lr=0.01)
+    for step in range(5):
+        losses = []
+        for lib, mods, opt in ((torch, tmods, topt), (mg, mmods, mopt)):
+            x, y = lib.tensor(tokens[:-1]), lib.tensor(tokens[1:])
+            logits = mods[2](mods[1](mods[0](x))[0])
+            loss = lib.nn.functional.cross_entropy(logits.reshape(-1, V), y.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            lib.nn.utils.clip_grad_norm_([p for _, p in named(mods)], 0.5)
+            opt.step()
+            losses.append(float(loss.item()))
+        np.testing.assert_allclose(losses[1], losses[0], rtol=1e-10, err_msg=f"step {step}")
+    for (n, a), (_, b) in zip(named(mmods), named(tmods)):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-9, atol=1e-10,
+                                   err_msg=n)
