@@ -37,3 +37,8 @@ from .conv import Conv1d  # noqa: E402
 from .pooling import AdaptiveAvgPool2d  # noqa: E402
 
 __all__ += ["Conv1d", "AdaptiveAvgPool2d", "SiLU", "Mish"]
+
+# issue 14 (rnn): the recurrent layers and cells (nn/rnn.py, nn/_rnn_cells.py)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
+
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]

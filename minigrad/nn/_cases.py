@@ -219,3 +219,58 @@ def _surface_cases():
 
 
 register(*_cases())
+
+
+# issue 14 (rnn): the recurrent cells and a stacked bidirectional LSTM and GRU, every weight a
+# checked input (minigrad/nn/_rnn_cells.py, minigrad/nn/rnn.py)
+def _rnn_cases():
+    from ._rnn_cells import gru_step, lstm_step, rnn_step
+    from .rnn import run_layers
+    C = Case
+    nn = dict(family="nn")
+
+    def lstm(xw, carry, w_hh, b_hh, w_hr):
+        return list(lstm_step(xw, carry[0], carry[1], w_hh, b_hh, w_hr))
+
+    def gru(xw, carry, w_hh, b_hh, w_hr):
+        return [gru_step(xw, carry[0], w_hh, b_hh)]
+
+    def stacked(step, x, states, weights, per):
+        """2 layers × 2 directions; weights flat, ``per`` tensors per layer and direction."""
+        rows = [tuple(weights[k * per:(k + 1) * per]) + (None,) * (5 - per) for k in range(4)]
+        out, finals = run_layers(step, x, states, rows, bidirectional=True)
+        return mg.cat([out.reshape(-1)] + [f.reshape(-1) for f in finals])
+
+    def layer_shapes(gates, i, h):
+        """w_ih, w_hh, b_ih, b_hh of l0, l0_reverse, l1, l1_reverse (input 2·h above l0)."""
+        out = []
+        for layer_in in (i, i, 2 * h, 2 * h):
+            out += [(gates * h, layer_in), (gates * h, h), (gates * h,), (gates * h,)]
+        return out
+
+    return [
+        C("nn rnn_cell tanh", lambda x, h, wi, wh, bi, bh: rnn_step(F.linear(x, wi, bi), h, wh, bh),
+          [(2, 3), (2, 4), (4, 3), (4, 4), (4,), (4,)], **nn),
+        C("nn rnn_cell relu, no bias", lambda x, h, wi, wh: rnn_step(
+            F.linear(x, wi), h, wh, None, "relu"), [(2, 3), (2, 4), (4, 3), (4, 4)], **nn),
+        C("nn lstm_cell (h', c')", lambda x, h, c, wi, wh, bi, bh: mg.cat(
+            list(lstm_step(F.linear(x, wi, bi), h, c, wh, bh)), -1),
+          [(2, 3), (2, 2), (2, 2), (8, 3), (8, 2), (8,), (8,)], **nn),
+        C("nn lstm_cell with projection (proj_size 2, hidden 3)",
+          lambda x, h, c, wi, wh, wr: mg.cat(list(lstm_step(F.linear(x, wi), h, c, wh, None, wr)),
+                                             -1),
+          [(2, 3), (2, 2), (2, 3), (12, 3), (12, 2), (2, 3)], **nn),
+        C("nn gru_cell", lambda x, h, wi, wh, bi, bh: gru_step(F.linear(x, wi, bi), h, wh, bh),
+          [(2, 3), (2, 2), (6, 3), (6, 2), (6,), (6,)], **nn),
+        # the stacked layers at hidden size 1 (each full gradgradcheck perturbs every weight;
+        # hidden 2 takes ~3x longer): the cells above, at hidden ≥ 2, check the matmuls' layout
+        C("nn lstm 2 layers bidirectional (output, h_n, c_n)",
+          lambda x, h0, c0, *w: stacked(lstm, x, [h0, c0], w, 4),
+          [(2, 1, 1), (4, 1, 1), (4, 1, 1)] + layer_shapes(4, 1, 1), **nn),
+        C("nn gru 2 layers bidirectional (output, h_n)",
+          lambda x, h0, *w: stacked(gru, x, [h0], w, 4),
+          [(3, 1, 1), (4, 1, 1)] + layer_shapes(3, 1, 1), **nn),
+    ]
+
+
+register(*_rnn_cases())
