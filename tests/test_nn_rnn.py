@@ -377,9 +377,6 @@ def test_param_groups_no_decay_splits_recurrent_weights_from_biases_and_norms():
     assert len(not_decayed) + len(decayed) == len(names)
 
 
-@pytest.mark.xfail(strict=True, reason="apply_penalty attaches to a module's `weight` only "
-                   "(penalties/attach.py, summed by Module.penalty): it cannot reach an RNN's "
-                   "weight_ih_l{k}/weight_hh_l{k}; the change is reported to the lead")
 def test_apply_penalty_reaches_recurrent_weights():
     model = _Tagger()
     names = mg.penalties.apply_penalty(model, mg.penalties.L2(0.5))
@@ -387,6 +384,9 @@ def test_apply_penalty_reaches_recurrent_weights():
     expected = sum(0.25 * float((p.numpy() ** 2).sum()) for n, p in model.named_parameters()
                    if "weight" in n and "norm" not in n)
     np.testing.assert_allclose(float(model.penalty().item()), expected, rtol=1e-6)
+    assert not any("bias" in n for n in names)
+    with_bias = mg.penalties.apply_penalty(_Tagger(), mg.penalties.L2(0.5), include_bias=True)
+    assert "lstm.bias_ih_l0" in with_bias and "lstm.bias_hh_l0_reverse" in with_bias
 
 
 # ---- the fused LSTM gate kernel (csrc/cpu/rnn.pyx) against the ops version -----------------------

@@ -237,6 +237,7 @@ class Module:
 
     _has_hooks = False  # set on a module's first hook registration (_module_hooks.py)
     activity_penalty = None  # a layer that takes one sets its own (nn/_layer.py); read per call
+    parameter_penalties = None  # {parameter name: penalty} beyond weight/bias (apply_penalty)
 
     def __call__(self, *args, **kwargs):
         if self._has_hooks or _global_forward_pre_hooks or _global_forward_hooks or \
@@ -396,12 +397,16 @@ class Module:
 
     # ---- penalties -------------------------------------------------------------------------
     def penalty(self):
-        """Σ over every sub-module of weight_penalty(weight) + bias_penalty(bias) +
-        activity_penalty(its latest output): a differentiable 0-d tensor (0 if none is set)."""
+        """Σ over every sub-module of weight_penalty(weight) + bias_penalty(bias) + each
+        ``parameter_penalties[name](parameter)`` (a dict, for parameters not named weight or
+        bias: an RNN's weight_ih_l0) + activity_penalty(its latest output): a differentiable
+        0-d tensor (0 if none is set)."""
         total = None
         for module in self.modules():
-            for slot, attr in (("weight_penalty", "weight"), ("bias_penalty", "bias")):
-                fn = getattr(module, slot, None)
+            slots = [(getattr(module, "weight_penalty", None), "weight"),
+                     (getattr(module, "bias_penalty", None), "bias")]
+            slots += [(fn, name) for name, fn in (module.parameter_penalties or {}).items()]
+            for fn, attr in slots:
                 param = getattr(module, attr, None)
                 if fn is not None and param is not None:
                     total = fn(param) if total is None else total + fn(param)

@@ -21,7 +21,10 @@ def apply_penalty(model, penalty, include_bias=False, include_norm=False):
     layer at once) and returns the names of the parameters it now penalises.
 
     For each sub-module with a ``weight`` parameter, ``penalty`` becomes (or is added to) its
-    ``weight_penalty``; with ``include_bias=True`` also its ``bias_penalty``. Normalisation
+    ``weight_penalty``; with ``include_bias=True`` also its ``bias_penalty``. A module's other
+    weight matrices — parameters of 2 or more dimensions whose name starts with ``weight``, as
+    an RNN's ``weight_ih_l0``/``weight_hh_l0`` — get it through ``parameter_penalties[name]``
+    (and, with ``include_bias``, parameters named ``bias…``, as ``bias_ih_l0``). Normalisation
     layers (BatchNorm, LayerNorm, GroupNorm, …) are skipped unless ``include_norm=True``: their
     scale and shift are not weights whose size regularisation means anything, as the usual
     "no decay on norms and biases" rule says. ``model.penalty()`` then sums them.
@@ -46,5 +49,15 @@ def apply_penalty(model, penalty, include_bias=False, include_norm=False):
                 continue
             old = getattr(module, slot, None)
             setattr(module, slot, penalty if old is None else _combined(old, penalty))
+            names.append(f"{prefix}.{param_name}" if prefix else param_name)
+        for param_name, param in module.named_parameters(recurse=False):
+            if param_name in ("weight", "bias") or not (
+                    (param_name.startswith("weight") and param.ndim >= 2) or
+                    (include_bias and param_name.startswith("bias"))):
+                continue
+            table = dict(module.parameter_penalties or {})
+            old = table.get(param_name)
+            table[param_name] = penalty if old is None else _combined(old, penalty)
+            module.parameter_penalties = table
             names.append(f"{prefix}.{param_name}" if prefix else param_name)
     return names
