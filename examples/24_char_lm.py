@@ -208,10 +208,10 @@ def argparse_hide():
 def main():
     args = parse_args(__doc__.splitlines()[0], extra_arguments)
     quick = args.quick
-    args.steps = args.steps or (40 if quick else 400)
-    args.width, args.layers = (32, 1) if quick else (128, 2)
-    args.seq_len, args.batch = (24, 8) if quick else (64, 32)
-    args.lr, args.corpus_bytes = 3e-3, (60_000 if quick else 400_000)
+    args.steps = args.steps or (150 if quick else 600)
+    args.width, args.layers = (48, 1) if quick else (128, 2)
+    args.seq_len, args.batch = (24, 16) if quick else (64, 32)
+    args.lr, args.corpus_bytes = (1e-2, 60_000) if quick else (3e-3, 400_000)
     args.val_batches, args.sample_chars = (2, 40) if quick else (20, 300)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     result = train(args)
@@ -220,10 +220,11 @@ def main():
             json.dump(result, f)
         return
     results = [result]
-    if args.compare:
+    if args.compare:   # each framework in a fresh process of its own, as users run them
         try:
             importlib.import_module("torch")
-            results.append(run_in_own_process(args, "torch"))
+            results = [run_in_own_process(args, "minigrad"), run_in_own_process(args, "torch")]
+            result = results[0]
         except ImportError:
             print("(torch not installed: no comparison)")
     bits = 1 / math.log(2)
