@@ -37,3 +37,11 @@ from .conv import Conv1d  # noqa: E402
 from .pooling import AdaptiveAvgPool2d  # noqa: E402
 
 __all__ += ["Conv1d", "AdaptiveAvgPool2d", "SiLU", "Mish"]
+
+# issue 14 (attn): attention and the Transformer layers
+from .attention import MultiheadAttention  # noqa: E402
+from .transformer import (Transformer, TransformerDecoder,  # noqa: E402
+                          TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += ["MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+            "TransformerEncoderLayer", "TransformerDecoderLayer"]

@@ -110,3 +110,9 @@ def one_hot(tensor, num_classes=-1):
                          f"({num_classes}), got {int(idx.max()) if idx.size else None}")
     out = (idx[..., None] == xp.arange(num_classes)).astype(np.int64)
     return Tensor._wrap(out, tensor.device)
+
+# issue 14 (attn): attention (nn/_attention_functions.py)
+from ._attention_functions import (multi_head_attention_forward,  # noqa: E402
+                                   scaled_dot_product_attention)
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward"]
