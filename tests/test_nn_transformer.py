@@ -279,3 +279,34 @@ def test_gradients_reach_every_parameter(rng):
     for name, p in enc.named_parameters():
         assert p.grad is not None and np.isfinite(p.grad.numpy()).all(), name
         assert np.abs(p.grad.numpy()).sum() > 0, name
+
+
+def test_unbatched_layers_match_torch(rng):
+    """(S, E) inputs without a batch axis, key padding masks (S,), as torch."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(5)
+    te = _perturb_norms(torch, torch.nn.TransformerEncoderLayer(D, H, FF, norm_first=True))
+    te, me = twin(torch, te, nn.TransformerEncoderLayer(D, H, FF, norm_first=True), "float64")
+    kpm = np.array([False, False, True, False, True])
+    compare(torch, te, me, lambda m, x, mk: m(x[0], src_key_padding_mask=mk["kpm"]),
+            [rng.standard_normal((S, D))], {"kpm": kpm})
+    td = _perturb_norms(torch, torch.nn.TransformerDecoderLayer(D, H, FF))
+    td, md = twin(torch, td, nn.TransformerDecoderLayer(D, H, FF), "float64")
+    out = compare(torch, td, md, lambda m, x, mk: m(
+        x[0], x[1], tgt_mask=mk["causal"], memory_key_padding_mask=mk["kpm"]),
+        [rng.standard_normal((T, D)), rng.standard_normal((S, D))],
+        {"kpm": kpm, "causal": np.triu(np.ones((T, T), bool), 1)})
+    assert out.shape == (T, D)
+
+
+def test_activation_module_is_a_submodule_as_torch(rng):
+    """activation=nn.GELU(approximate='tanh'): a child module without parameters (torch keeps
+    it as self.activation too); the same numbers as torch's."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(6)
+    tm = torch.nn.TransformerEncoderLayer(D, H, FF, activation=torch.nn.GELU("tanh"))
+    mm = nn.TransformerEncoderLayer(D, H, FF, activation=nn.GELU(approximate="tanh"))
+    assert list(mm.state_dict()) == list(tm.state_dict())
+    assert "activation" in dict(mm.named_children())
+    tm, mm = twin(torch, tm, mm, "float64")
+    compare(torch, tm, mm, lambda m, x, mk: m(x[0]), [_seq(rng, S, False)])
