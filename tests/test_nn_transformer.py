@@ -8,6 +8,7 @@ import pytest
 
 import minigrad as mg
 import minigrad.nn as nn
+import minigrad.nn.functional as F
 from _attention_compare import compare, twin
 
 DTYPES = ["float64", "float32"]
@@ -310,3 +311,29 @@ def test_activation_module_is_a_submodule_as_torch(rng):
     assert "activation" in dict(mm.named_children())
     tm, mm = twin(torch, tm, mm, "float64")
     compare(torch, tm, mm, lambda m, x, mk: m(x[0]), [_seq(rng, S, False)])
+
+
+def test_signatures_are_torchs():
+    """Argument names, order and defaults of every function and constructor/forward here."""
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    def params(f):
+        return [(p.name, p.default) for p in inspect.signature(f).parameters.values()
+                if p.name != "self"]
+    # torch's scaled_dot_product_attention is a builtin without a signature: its documented one
+    assert params(F.scaled_dot_product_attention) == [
+        ("query", inspect.Parameter.empty), ("key", inspect.Parameter.empty),
+        ("value", inspect.Parameter.empty), ("attn_mask", None), ("dropout_p", 0.0),
+        ("is_causal", False), ("scale", None), ("enable_gqa", False)]
+    pairs = [(F.multi_head_attention_forward, torch.nn.functional.multi_head_attention_forward)]
+    for name in ("MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+                 "TransformerDecoderLayer", "TransformerDecoder", "Transformer"):
+        pairs.append((getattr(nn, name).__init__, getattr(torch.nn, name).__init__))
+        pairs.append((getattr(nn, name).forward, getattr(torch.nn, name).forward))
+    for ours, theirs in pairs:
+        mine, torchs = params(ours), params(theirs)
+        # defaults that are functions (activation=F.relu) compare by name
+        norm = [(n, getattr(d, "__name__", d)) for n, d in mine]
+        tnorm = [(n, getattr(d, "__name__", d)) for n, d in torchs]
+        assert norm == tnorm, (ours.__qualname__, mine, torchs)
