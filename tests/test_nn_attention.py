@@ -300,3 +300,22 @@ def test_multihead_attention_bad_input(rng):
         m(x, mg.tensor(_rand(rng, 3, 1, 4)), mg.tensor(_rand(rng, 3, 1, 4)))
     with pytest.raises(TypeError, match="int64"):
         m(x, x, x, attn_mask=mg.zeros(3, 3, dtype=np.int64))
+
+
+def test_multihead_attention_dropout_in_training_only(rng):
+    """Training: each per-head attention weight is dropped or scaled by 1/(1 − p) (inverted
+    dropout on the weights, as torch); eval: the weights of a dropout-free layer."""
+    p = 0.4
+    mg.manual_seed(0)
+    m = nn.MultiheadAttention(4, 2, dropout=p).double()
+    x = mg.tensor(_rand(rng, 5, 3, 4))
+    m.eval()
+    w_eval = m(x, x, x, average_attn_weights=False)[1].numpy()
+    m.train()
+    w_train = m(x, x, x, average_attn_weights=False)[1].numpy()
+    ratio = w_train / w_eval
+    dropped = np.isclose(ratio, 0.0)
+    assert dropped.any() and not dropped.all()
+    np.testing.assert_allclose(ratio[~dropped], 1 / (1 - p), rtol=1e-12)
+    m.eval()
+    np.testing.assert_array_equal(m(x, x, x, average_attn_weights=False)[1].numpy(), w_eval)
