@@ -64,7 +64,11 @@ def _canonical_mask(mask, name, query):
 
 def _safe_softmax(scores):
     """softmax over the last axis, except that a row of only −inf gives zeros (torch's
-    _safe_softmax: such a row attends to nothing), with zero gradient there."""
+    _safe_softmax: such a row attends to nothing), with zero gradient there. No keys at all
+    (S = 0): the empty weights themselves, so the output is 0 as torch's (softmax over an
+    empty axis is refused by the op)."""
+    if scores.shape[-1] == 0:
+        return scores
     empty = (scores == _NEG_INF).all(dim=-1, keepdim=True)
     if not bool(empty.any()):
         return scores.softmax(-1)
