@@ -346,3 +346,17 @@ def test_forward_mode_through_attention_with_a_fully_masked_row(rng):
     minus = f(*(mg.tensor(a - eps * t) for a, t in zip((q, k, v), tangents))).numpy()
     np.testing.assert_allclose(tangent, (plus - minus) / (2 * eps), atol=1e-8)
     assert np.all(tangent[:, 1] == 0)
+
+
+@pytest.mark.parametrize("L,S", [(3, 0), (0, 4), (0, 0)])
+def test_sdpa_empty_sequences_match_torch(L, S, rng):
+    """No keys: every query attends to nothing and gets 0 (torch's value); no queries: an empty
+    output. Gradients as torch (zeros, empty)."""
+    torch = pytest.importorskip("torch")
+    arrays = [_rand(rng, 2, L, 3), _rand(rng, 2, S, 3), _rand(rng, 2, S, 2)]
+
+    def call(_, x, m):
+        lib = torch.nn.functional if isinstance(x[0], torch.Tensor) else F
+        return lib.scaled_dot_product_attention(x[0], x[1], x[2])
+    out = compare(torch, None, None, call, arrays)
+    assert out.shape == (2, L, 2) and not out.numpy().any()

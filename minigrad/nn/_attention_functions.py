@@ -88,7 +88,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     as torch); it excludes attn_mask. dropout_p drops attention weights (inverted dropout) at
     every call, as torch's function does; modules pass 0 in eval. enable_gqa: key/value with
     fewer heads (axis −3) than the query are repeated to match (grouped-query attention).
-    A fully masked query row gives zeros (see the module docstring).
+    A fully masked query row gives zeros (see the module docstring); a masked score is
+    replaced by −inf (masked_fill, not an addition), so even a NaN there is ignored.
     """
     for name, t in (("query", query), ("key", key), ("value", value)):
         _tensor(t, f"scaled_dot_product_attention: {name}")
