@@ -49,7 +49,7 @@ def test_sdpa_matches_torch(variant, dtype, rng):
 
 def test_sdpa_bool_mask_is_attend_and_float_mask_is_added(rng):
     """True = attend: masking key j is adding −inf to its score; by hand for one query."""
-    q, k, v = (mg.tensor(_rand(rng, 3, 4)), mg.tensor(_rand(rng, 5, 4)), mg.tensor(_rand(rng, 5, 2)))
+    q, k, v = (mg.tensor(_rand(rng, *shape)) for shape in [(3, 4), (5, 4), (5, 2)])
     keep = np.array([[True, False, True, True, False]] * 3)
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mg.tensor(keep)).numpy()
     bias = np.where(keep, 0.0, -np.inf)
@@ -99,7 +99,7 @@ def test_sdpa_fully_masked_row_is_zero_with_zero_gradient_as_torch(rng):
 def test_sdpa_dropout_keeps_the_expected_value(rng):
     """Dropout on the weights: each weight kept with probability 1 − p and scaled by 1/(1 − p),
     so the mean over many draws is the dropout-free output."""
-    q, k, v = (mg.tensor(_rand(rng, 2, 3)), mg.tensor(_rand(rng, 4, 3)), mg.tensor(_rand(rng, 4, 2)))
+    q, k, v = (mg.tensor(_rand(rng, *shape)) for shape in [(2, 3), (4, 3), (4, 2)])
     exact = F.scaled_dot_product_attention(q, k, v).numpy()
     mg.manual_seed(3)
     draws = np.stack([F.scaled_dot_product_attention(q, k, v, dropout_p=0.3).numpy()
@@ -109,7 +109,7 @@ def test_sdpa_dropout_keeps_the_expected_value(rng):
 
 
 def test_sdpa_bad_input(rng):
-    q, k, v = (mg.tensor(_rand(rng, 3, 4)), mg.tensor(_rand(rng, 5, 4)), mg.tensor(_rand(rng, 5, 2)))
+    q, k, v = (mg.tensor(_rand(rng, *shape)) for shape in [(3, 4), (5, 4), (5, 2)])
     with pytest.raises(ValueError, match=r"\(4, 5\).*\(3, 5\)"):
         F.scaled_dot_product_attention(q, k, v, attn_mask=mg.ones(4, 5, dtype=mg.bool))
     with pytest.raises(ValueError, match="same last dimension"):
@@ -158,7 +158,8 @@ MHA_VARIANTS = {
     "bool attn_mask": (dict(), "none", dict(), {"attn": "bool2"}),
     "float attn_mask per head": (dict(), "none", dict(), {"attn": "float3"}),
     "bool key_padding_mask": (dict(), "kv", dict(), {"kpm": "bool"}),
-    "float key_padding_mask + bool attn": (dict(), "kv", dict(), {"kpm": "float", "attn": "bool2"}),
+    "float key_padding_mask + bool attn": (dict(), "kv", dict(),
+                                           {"kpm": "float", "attn": "bool2"}),
     "need_weights False": (dict(), "kv", dict(need_weights=False), {"kpm": "bool"}),
     "need_weights False, float3 mask": (dict(), "none", dict(need_weights=False),
                                         {"attn": "float3", "kpm": "bool"}),
