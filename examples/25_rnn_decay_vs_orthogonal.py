@@ -112,7 +112,7 @@ def main():
         [plt.semilogy(np.arange(1, args.length + 1), norms[v], label=v) for v in norms],
         plt.xlabel("time step t"), plt.ylabel("‖∂L/∂x_t‖ (loss on the last step)"),
         plt.legend()), args)
-    log_ratio = {row[0]: abs(math.log(row[2])) for row in rows}
+    log_ratio = {row[0]: abs(math.log(row[2])) if row[2] > 0 else math.inf for row in rows}
     verdict(log_ratio["orthogonal"] < log_ratio["L2 all"],
             f"|log ratio| orthogonal {log_ratio['orthogonal']:.2f} vs L2 "
             f"{log_ratio['L2 all']:.2f} vs none {log_ratio['none']:.2f}")

@@ -377,6 +377,7 @@ import _differential_nn_surface  # noqa: E402,F401
 import _differential_known  # noqa: E402,F401
 import _differential_shape  # noqa: E402,F401
 import _differential_math  # noqa: E402,F401
+import _differential_attention  # noqa: E402,F401
 # issue 13 (hooks): gradient hooks, not operations (values and call order against torch in
 # test_hooks.py)
 TENSOR_NOT_OPS.update(dict.fromkeys(["register_hook", "register_post_accumulate_grad_hook"],

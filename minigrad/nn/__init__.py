@@ -3,15 +3,21 @@
     module.py         Module, Parameter, Identity, Flatten
     container.py      Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
     linear.py conv.py pooling.py normalization.py dropout.py embedding.py activation.py
+    rnn.py            RNN, LSTM, GRU (the loop over layers and directions); _rnn_cells.py: one
+                      step of RNNCell, LSTMCell, GRUCell
+    attention.py      MultiheadAttention (scaled_dot_product_attention: _attention_functions.py)
+    transformer.py    TransformerEncoder/DecoderLayer, TransformerEncoder/Decoder, Transformer
     loss.py           the loss modules (formulas in functional.py)
     functional.py     everything as functions (``import minigrad.nn.functional as F``)
     init.py           initialisers (uniform, normal, trunc_normal, xavier, kaiming, orthogonal, ...)
     utils/            clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
 """
 from . import functional, init, utils  # noqa: F401
-from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .activation import (ELU, GELU, LeakyReLU, LogSoftmax, Mish, ReLU, Sigmoid, SiLU, Softmax,
+                         Softplus, Tanh)
+from .attention import MultiheadAttention
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv import Conv2d
+from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .embedding import Embedding
 from .linear import Linear
@@ -19,7 +25,10 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, Info
                    KLDivLoss, L1Loss, MSELoss, MultiMarginLoss, NLLLoss, SmoothL1Loss)
 from .module import Flatten, Identity, Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
-from .pooling import AvgPool2d, MaxPool2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
@@ -29,16 +38,8 @@ __all__ = [
     "LogSoftmax", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "HuberLoss",
     "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss", "MultiMarginLoss", "KLDivLoss",
     "InfoNCELoss", "functional", "init", "utils",
+    "Conv1d", "AdaptiveAvgPool2d", "SiLU", "Mish",
+    "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
+    "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+    "TransformerEncoderLayer", "TransformerDecoderLayer",
 ]
-
-# issue 12 (func): the new layers (the lead may fold them into the imports and __all__ above)
-from .activation import Mish, SiLU  # noqa: E402
-from .conv import Conv1d  # noqa: E402
-from .pooling import AdaptiveAvgPool2d  # noqa: E402
-
-__all__ += ["Conv1d", "AdaptiveAvgPool2d", "SiLU", "Mish"]
-
-# issue 14 (rnn): the recurrent layers and cells (nn/rnn.py, nn/_rnn_cells.py)
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
-
-__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]

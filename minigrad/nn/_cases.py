@@ -221,7 +221,7 @@ def _surface_cases():
 register(*_cases())
 
 
-# issue 14 (rnn): the recurrent cells and a stacked bidirectional LSTM and GRU, every weight a
+# ---- recurrent layers: the recurrent cells and a stacked bidirectional LSTM and GRU, every weight a
 # checked input (minigrad/nn/_rnn_cells.py, minigrad/nn/rnn.py)
 def _rnn_cases():
     from ._rnn_cells import gru_step, lstm_step, rnn_step
@@ -274,3 +274,88 @@ def _rnn_cases():
 
 
 register(*_rnn_cases())
+
+# ---- attention: scaled_dot_product_attention, MultiheadAttention, a Transformer encoder layer
+def _with_parameters(build, names):
+    """A layer checked with its parameters as gradcheck inputs: returns module_on(device), the
+    module from build() (float64, eval so no dropout, built once per device), and
+    bind(module, params), which puts the given tensors where the parameters `names` were."""
+    modules = {}
+
+    def module_on(device):
+        key = str(device)
+        if key not in modules:
+            modules[key] = build().double().to(device).eval()
+        return modules[key]
+
+    def bind(module, params):
+        for name, p in zip(names, params):
+            owner, _, leaf = name.rpartition(".")
+            target = module.get_submodule(owner) if owner else module
+            target._parameters[leaf] = p     # a plain Tensor where the Parameter was
+    return module_on, bind
+
+
+def _attention_cases():
+    C = Case
+    nn = dict(family="nn")
+    from .attention import MultiheadAttention
+    from .transformer import TransformerEncoderLayer
+
+    keep = np.array([[True, False, True, True, False],
+                     [True, True, False, True, True],
+                     [False, False, False, True, True]])
+
+    def sdpa_bool(q, k, v):
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mg.tensor(keep, device=q.device))
+
+    def sdpa_float_causal(q, k, v, bias):
+        causal = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7)
+        return causal + F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+
+    mha_names = ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
+    mha_on, mha_bind = _with_parameters(lambda: MultiheadAttention(4, 2), mha_names)
+    kpm = np.array([[False, False, True], [False, True, False]])
+
+    def mha(x, *params):
+        m = mha_on(x.device)
+        mha_bind(m, params)
+        attn = np.array([[0.0, -1.0, 0.5], [0.3, 0.0, -np.inf], [0.0, 0.2, 0.0]])
+        return m(x, x, x, key_padding_mask=mg.tensor(kpm, device=x.device),
+                 attn_mask=mg.tensor(attn, device=x.device))
+
+    cross_names = ["q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias"]
+    cross_on, cross_bind = _with_parameters(
+        lambda: MultiheadAttention(4, 2, kdim=3, vdim=2, batch_first=True), cross_names)
+
+    def mha_cross(q, k, v, *params):
+        m = cross_on(q.device)
+        cross_bind(m, params)
+        return m(q, k, v, need_weights=False)[0]
+
+    enc_names = ["self_attn.in_proj_weight", "self_attn.in_proj_bias",
+                 "self_attn.out_proj.weight", "linear1.weight", "linear1.bias",
+                 "linear2.weight", "norm1.weight", "norm2.bias"]
+    enc_on, enc_bind = _with_parameters(
+        lambda: TransformerEncoderLayer(4, 2, 6, activation="gelu"), enc_names)
+
+    def encoder_layer(x, *params):
+        m = enc_on(x.device)
+        enc_bind(m, params)
+        return m(x, src_key_padding_mask=mg.tensor(kpm, device=x.device))
+
+    return [
+        C("nn scaled_dot_product_attention bool mask", sdpa_bool,
+          [(2, 3, 4), (2, 5, 4), (2, 5, 3)], **nn),
+        C("nn scaled_dot_product_attention causal, scale, float mask", sdpa_float_causal,
+          [(2, 3, 4), (2, 3, 4), (2, 3, 2), (3, 3)], **nn),
+        C("nn MultiheadAttention self, masks, weights", mha,
+          [(3, 2, 4), (12, 4), (12,), (4, 4), (4,)], **nn),
+        C("nn MultiheadAttention kdim vdim batch_first", mha_cross,
+          [(2, 3, 4), (2, 4, 3), (2, 4, 2), (4, 4), (4, 3), (4, 2), (12,)], **nn),
+        C("nn TransformerEncoderLayer gelu, padding", encoder_layer,
+          [(3, 2, 4), (12, 4), (12,), (4, 4), (6, 4), (6,), (4, 6), (4,), (4,)], **nn),
+    ]
+
+
+register(*_attention_cases())

@@ -7,6 +7,7 @@
     _norm_functions.py        batch_norm layer_norm normalize cosine_similarity
     _activation_functions.py  relu leaky_relu gelu silu mish softplus elu sigmoid tanh softmax
                               log_softmax (and erf)
+    _attention_functions.py   scaled_dot_product_attention multi_head_attention_forward
     _loss_functions.py        cross_entropy nll_loss mse_loss l1_loss huber_loss smooth_l1_loss
                               binary_cross_entropy(_with_logits) multi_margin_loss kl_div info_nce
     here                      dropout embedding one_hot
@@ -29,6 +30,8 @@ from ..tensor import Tensor
 from ._activation_functions import (elu, erf, gelu, leaky_relu, log_softmax, mish,  # noqa: F401
                                     relu, sigmoid, silu, softmax, softplus, tanh)
 from ._arguments import _pair, _tensor  # noqa: F401
+from ._attention_functions import (multi_head_attention_forward,  # noqa: F401
+                                   scaled_dot_product_attention)
 from ._conv_functions import conv1d, conv2d, linear, pad  # noqa: F401
 from ._loss_functions import (_check_reduction, binary_cross_entropy,  # noqa: F401
                               binary_cross_entropy_with_logits, cross_entropy, huber_loss,
@@ -38,6 +41,7 @@ from ._norm_functions import batch_norm, cosine_similarity, layer_norm, normaliz
 from ._pool_functions import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
 
 __all__ = [
+    "scaled_dot_product_attention", "multi_head_attention_forward",
     "linear", "conv1d", "conv2d", "pad", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
     "batch_norm", "layer_norm", "normalize", "cosine_similarity", "dropout", "embedding",
     "one_hot", "relu", "leaky_relu", "gelu", "silu", "mish", "softplus", "elu", "sigmoid",
