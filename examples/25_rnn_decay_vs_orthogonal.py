@@ -90,8 +90,8 @@ def gradient_through_time(model, x, y):
 
 def main():
     args = parse_args(__doc__.splitlines()[0])
-    args.hidden, args.lam, args.lr, args.batch = 32, 1e-3, 1e-2, 32
-    args.length, args.steps = (20, 120) if args.quick else (40, 1500)
+    args.hidden, args.lam, args.batch = 32, 1e-3, 32
+    args.length, args.steps, args.lr = (20, 120, 1e-2) if args.quick else (20, 2000, 3e-3)
     mg.manual_seed(args.seed)
     initial_state = Adder(args.hidden).state_dict()
     x_val, y_val = adding_problem(np.random.default_rng(args.seed + 99), args.length, 512)
