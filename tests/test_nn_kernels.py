@@ -94,3 +94,38 @@ def test_erf_kernel_matches_math_erf(device, dtype):
     np.testing.assert_allclose(backend.to_numpy(out), want,
                                **(dict(rtol=1e-6, atol=1e-7) if dtype == np.float32
                                   else dict(rtol=1e-15, atol=1e-16)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_gate_kernel_matches_the_reference_and_refuses_bad_shapes(device, dtype):
+    """c' = σ(f)·c + σ(i)·tanh(g), h' = σ(o)·tanh(c') (csrc/cpu/rnn.pyx, csrc/cuda/rnn.cu)."""
+    backend = get_backend(device)
+    rng = np.random.default_rng(3)
+    gates = (rng.standard_normal((5, 4 * 7)) * 5).astype(dtype)
+    gates[0, :4] = [-800, 800, np.nan, 0]
+    c = rng.standard_normal((5, 7)).astype(dtype)
+    want_h, want_c = np.empty_like(c), np.empty_like(c)
+    reference.lstm_pointwise_forward(gates, c, want_h, want_c)
+    sigmoid = lambda v: 1 / (1 + np.exp(-v.astype(np.float64)))  # noqa: E731
+    i, f, g, o = np.split(gates.astype(np.float64), 4, axis=1)
+    with np.errstate(over="ignore"):
+        textbook_c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        np.testing.assert_allclose(want_c, textbook_c, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(want_h, sigmoid(o) * np.tanh(textbook_c), rtol=1e-6, atol=1e-7)
+    h_out = backend.asarray(np.zeros_like(c), dtype)
+    c_out = backend.asarray(np.zeros_like(c), dtype)
+    backend.lstm_pointwise_forward(backend.asarray(gates, dtype), backend.asarray(c, dtype),
+                                   h_out, c_out)
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(backend.to_numpy(h_out), want_h, rtol=tol, atol=tol)
+    np.testing.assert_allclose(backend.to_numpy(c_out), want_c, rtol=tol, atol=tol)
+    short = backend.asarray(np.zeros((5, 4 * 7 - 1)), dtype)
+    with pytest.raises(ValueError, match="gates"):
+        backend.lstm_pointwise_forward(short, backend.asarray(c, dtype), h_out, c_out)
+    with pytest.raises(ValueError, match="h_out"):
+        backend.lstm_pointwise_forward(backend.asarray(gates, dtype), backend.asarray(c, dtype),
+                                       backend.asarray(np.zeros((4, 7)), dtype), c_out)
+    with pytest.raises(TypeError, match="dtype"):
+        backend.lstm_pointwise_forward(backend.asarray(gates, np.float64 if dtype == np.float32
+                                                       else np.float32),
+                                       backend.asarray(c, dtype), h_out, c_out)

@@ -87,6 +87,23 @@ def rows(out, out_shape, *inputs):
     return shape
 
 
+def lstm_gates(gates, c, h_out, c_out):
+    """The LSTM gate kernel: gates (B, 4H), c, h_out and c_out (B, H); one float dtype,
+    C-contiguous. Returns (B, H)."""
+    _float_arrays(h_out, (gates, c, c_out))
+    if c.ndim != 2:
+        raise ValueError(f"lstm_pointwise_forward: c must be 2-D (B, H), got shape {c.shape}")
+    rows, hidden = c.shape
+    if gates.shape != (rows, 4 * hidden):
+        raise ValueError(f"lstm_pointwise_forward: gates of shape {gates.shape} do not match c "
+                         f"of shape {c.shape} (gates must be (B, 4H) = {(rows, 4 * hidden)})")
+    for name, out in (("h_out", h_out), ("c_out", c_out)):
+        if out.shape != c.shape:
+            raise ValueError(f"lstm_pointwise_forward: {name} has shape {out.shape}, c "
+                             f"{c.shape}")
+    return rows, hidden
+
+
 def patches(image, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w):
     """im2col / col2im: ``image`` (N, C, H, W) and its patches ``cols`` (C, KH, KW, N, OH, OW)
     of one float dtype, C-contiguous, with the same N and C, and OH, OW what the geometry

@@ -66,6 +66,7 @@ if COMPILED:
         from minigrad._C import optim as _optim
         from minigrad._C import prox as _prox
         from minigrad._C import reduce as _reduce
+        from minigrad._C import rnn as _rnn
         from minigrad._C import softmax as _softmax
     except ImportError as exc:
         raise ImportError(
@@ -221,6 +222,10 @@ class ReferenceBackend:
         check.elementwise(out, x)
         reference.erf_forward(_flat(x), _flat(out))
 
+    def lstm_pointwise_forward(self, gates, c, h_out, c_out):
+        check.lstm_gates(gates, c, h_out, c_out)
+        reference.lstm_pointwise_forward(gates, c, h_out, c_out)
+
 
 class CpuBackend:
     """Device "cpu" on the compiled kernels of ``minigrad._C`` (csrc/cpu/*.pyx): each method
@@ -349,3 +354,8 @@ class CpuBackend:
     def erf_forward(self, x, out):
         check.elementwise(out, x)
         _loss.erf_forward(x.reshape(-1), out.reshape(-1), _threads(x))
+
+    # ---- recurrent cells ---------------------------------------------------------------------
+    def lstm_pointwise_forward(self, gates, c, h_out, c_out):
+        check.lstm_gates(gates, c, h_out, c_out)
+        _rnn.lstm_pointwise_forward(gates, c, h_out, c_out, _threads(c))

@@ -283,3 +283,14 @@ class CudaBackend:
     def erf_forward(self, x, out):
         check.elementwise(out, x)
         _launch_elementwise("loss.cu", "erf_forward", out, x)
+
+    # ---- recurrent cells ---------------------------------------------------------------------
+    def lstm_pointwise_forward(self, gates, c, h_out, c_out):
+        rows, hidden = check.lstm_gates(gates, c, h_out, c_out)
+        _on_device(gates, c, h_out, c_out)
+        n = rows * hidden
+        if n == 0:
+            return
+        _kernel("rnn.cu", "lstm_pointwise_forward", c.dtype)(
+            _grid(n), (ELEMENTWISE_BLOCK,),
+            (gates, c, h_out, c_out, numpy.int64(rows), numpy.int64(hidden)))

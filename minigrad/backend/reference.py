@@ -314,5 +314,25 @@ def _to_numpy(a):
     return a if isinstance(a, np.ndarray) else a.get()
 
 
+# ---- recurrent cells ---------------------------------------------------------------------------
+
+def lstm_pointwise_forward(gates, c, h_out, c_out):
+    """One LSTM step's gate math after the matmuls, gates (B, 4H) = [i | f | g | o]
+    pre-activations (torch's order), c (B, H):
+
+        c_out = σ(f)·c + σ(i)·tanh(g)        h_out = σ(o)·tanh(c_out)
+    """
+    xp = array_module(gates)
+    H = c.shape[1]
+    i, f, g, o = (gates[:, k * H:(k + 1) * H] for k in range(4))
+
+    def sigmoid(v):   # as sigmoid_forward: e = exp(−|v|) never overflows
+        e = xp.exp(-xp.abs(v))
+        return xp.where(v >= 0, 1, e) / (1 + e)
+
+    c_out[...] = sigmoid(f) * c + sigmoid(i) * xp.tanh(g)
+    h_out[...] = sigmoid(o) * xp.tanh(c_out)
+
+
 NN_KERNELS = ("im2col", "col2im", "cross_entropy_forward", "cross_entropy_backward",
-              "erf_forward")
+              "erf_forward", "lstm_pointwise_forward")

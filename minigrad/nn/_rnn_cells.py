@@ -32,7 +32,7 @@ import numbers
 import numpy as np
 
 from ..autograd.grad_mode import _forward, is_grad_enabled
-from ..backend import cpu as _cpu
+from ..backend import contiguous
 from ..creation import zeros
 from ..tensor import Tensor
 from . import functional as F
@@ -41,15 +41,6 @@ from ._layer import new_parameter
 from .module import Module
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-# The fused LSTM gate kernel (csrc/cpu/rnn.pyx), when the compiled kernels are in use and this
-# one is built; otherwise the ops version runs everywhere.
-_rnn_kernels = None
-if _cpu.COMPILED:
-    try:
-        from .._C import rnn as _rnn_kernels
-    except ImportError:
-        pass
 
 
 # ---- one time step -----------------------------------------------------------------------------
@@ -65,8 +56,9 @@ def lstm_pointwise(gates, c):
     c (B, H) → (o ⊙ tanh(c'), c') with c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g).
 
     Written with ops (``lstm_pointwise_ops``) whenever a graph is recorded, so every order of
-    derivative and forward mode works; when none is (inference, no_grad), the CPU runs it as
-    one fused kernel (``lstm_pointwise_fused``, csrc/cpu/rnn.pyx)."""
+    derivative and forward mode works; when none is (inference, no_grad), it runs as one fused
+    kernel of the device's backend (``lstm_pointwise_fused``: csrc/cpu/rnn.pyx, csrc/cuda/rnn.cu,
+    or the numpy reference with MINIGRAD_PURE_NUMPY=1)."""
     if _fused_kernel_applies(gates, c):
         return lstm_pointwise_fused(gates, c)
     return lstm_pointwise_ops(gates, c)
@@ -80,23 +72,23 @@ def lstm_pointwise_ops(gates, c):
 
 
 def lstm_pointwise_fused(gates, c):
-    """The same values from one pass of csrc/cpu/rnn.pyx's kernel (no graph: plain tensors)."""
-    g_arr = np.ascontiguousarray(gates.array)
-    c_arr = np.ascontiguousarray(c.array)
-    h_out, c_out = np.empty_like(c_arr), np.empty_like(c_arr)
-    threads = _cpu.NUM_THREADS if c_arr.size >= _cpu.PARALLEL_MIN_SIZE else 1
-    _rnn_kernels.lstm_pointwise_forward(g_arr, c_arr, h_out, c_out, threads)
-    return Tensor._wrap(h_out, "cpu"), Tensor._wrap(c_out, "cpu")
+    """The same values from one pass of the backend's ``lstm_pointwise_forward`` kernel (no
+    graph: plain tensors)."""
+    g_arr, c_arr = contiguous(gates.array), contiguous(c.array)
+    xp = gates.backend.xp
+    h_out, c_out = xp.empty_like(c_arr), xp.empty_like(c_arr)
+    gates.backend.lstm_pointwise_forward(g_arr, c_arr, h_out, c_out)
+    return Tensor._wrap(h_out, gates._device), Tensor._wrap(c_out, gates._device)
 
 
 def _fused_kernel_applies(gates, c):
     """No reverse graph (grad mode off, or nothing requires grad), no forward-mode level open,
-    both on the CPU in float32/float64 with the compiled kernel built."""
-    if _rnn_kernels is None or _forward.level is not None:
+    both on one device in float32/float64."""
+    if _forward.level is not None:
         return False
     if is_grad_enabled() and (gates.requires_grad or c.requires_grad):
         return False
-    return (gates.device == "cpu" and c.device == "cpu" and gates.dtype == c.dtype
+    return (gates.device == c.device and gates.dtype == c.dtype
             and gates.dtype in (np.float32, np.float64) and gates.ndim == 2)
 
 
