@@ -19,6 +19,7 @@ Claims (printed as ``claim holds``):
 ``--compare`` runs it): one program, two frameworks, only the import differs.
 """
 import importlib
+import importlib.util
 import json
 import math
 import os
@@ -212,21 +213,20 @@ def main():
     args.width, args.layers = (48, 1) if quick else (128, 2)
     args.seq_len, args.batch = (24, 16) if quick else (64, 32)
     args.lr, args.corpus_bytes = (1e-2, 60_000) if quick else (3e-3, 400_000)
-    args.val_batches, args.sample_chars = (2, 40) if quick else (20, 300)
+    args.val_batches, args.sample_chars = (2, 40) if quick else (20, 160)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    result = train(args)
+    if args.compare and importlib.util.find_spec("torch") is None:
+        print("(torch not installed: no comparison)")
+        args.compare = False
+    if args.compare:   # each framework in a fresh process of its own, as users run them
+        results = [run_in_own_process(args, "minigrad"), run_in_own_process(args, "torch")]
+    else:
+        results = [train(args)]
+    result = results[0]
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f)
         return
-    results = [result]
-    if args.compare:   # each framework in a fresh process of its own, as users run them
-        try:
-            importlib.import_module("torch")
-            results = [run_in_own_process(args, "minigrad"), run_in_own_process(args, "torch")]
-            result = results[0]
-        except ImportError:
-            print("(torch not installed: no comparison)")
     bits = 1 / math.log(2)
     print(f"corpus: {args.corpus_bytes} characters of standard-library source; "
           f"unigram entropy {result['unigram_bits']:.3f} bits/char")
