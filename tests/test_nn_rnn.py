@@ -446,10 +446,11 @@ def test_fused_kernel_runs_only_when_no_graph_is_recorded(monkeypatch):
 
 
 def test_time_steps_node_forward_and_reverse():
-    """The time-step node (rnn.py's _TimeSteps): slices forward, their gradients stacked back
-    (zeros where a step is unused), its jvp the slices of the tangent."""
+    """The time steps of the recurrence come from one node (ops.unbind, Unbind): slices
+    forward, their gradients stacked back (zeros where a step is unused), its jvp the slices of
+    the tangent, views sharing x's version counter."""
     from minigrad.autograd import forward_ad as fwAD
-    from minigrad.nn.rnn import time_steps
+    time_steps = mg.ops.unbind
     rng = np.random.default_rng(0)
     x_np, u_np = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
     x = mg.tensor(x_np, requires_grad=True)
@@ -461,6 +462,12 @@ def test_time_steps_node_forward_and_reverse():
         s = time_steps(fwAD.make_dual(mg.tensor(x_np), mg.tensor(u_np)))
         tangent = fwAD.unpack_dual(s[0] * s[1]).tangent
     np.testing.assert_allclose(tangent.numpy(), u_np[0] * x_np[1] + x_np[0] * u_np[1])
+    y = mg.tensor(x_np)
+    first = time_steps(y)[0]
+    with mg.no_grad():
+        y.mul_(2)
+    assert first._version == y._version == 1 and first[0].item() == 2 * x_np[0, 0]
+    assert time_steps(mg.zeros(0, 3)) == ()
 
 
 def test_orthogonal_penalty_per_gate_block_of_weight_hh():

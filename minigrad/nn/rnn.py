@@ -28,7 +28,6 @@ import numbers
 import warnings
 
 from .. import ops
-from ..autograd import Function
 from ..creation import zeros
 from ..tensor import Tensor
 from . import functional as F
@@ -38,35 +37,6 @@ from ._rnn_cells import (GATES, GRUCell, LSTMCell, RNNCell, check_sizes,  # noqa
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
-
-
-class _TimeSteps(Function):
-    """(x[0], x[1], …, x[T−1]) of x (T, …), in one node.      backward: (g_0, …) ↦ stack(g_t)
-
-    ops.unbind is T separate indexings, whose backward adds T zero-padded full-size arrays:
-    O(T²) work for a sequence of length T. Here the T gradients are stacked once (a step whose
-    output is unused gets zeros from the engine), and stacking is an op, so the backward is
-    differentiable again."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return tuple(x.array[t] for t in range(x.shape[0]))
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return ops.stack(grads, 0)
-
-    @staticmethod
-    def jvp(ctx, tx):
-        return _TimeSteps.apply(tx)
-
-
-def time_steps(x):
-    """The T slices x[t] of x (T, …) as a tuple."""
-    if x.shape[0] == 0:
-        return ()
-    steps = _TimeSteps.apply(x)
-    return steps if isinstance(steps, tuple) else (steps,)
 
 
 def run_layers(step, x, states, weights, bidirectional=False, dropout=0.0, training=False):
@@ -85,7 +55,7 @@ def run_layers(step, x, states, weights, bidirectional=False, dropout=0.0, train
         for d in range(directions):
             k = layer * directions + d
             w_ih, w_hh, b_ih, b_hh, w_hr = weights[k]
-            steps = time_steps(F.linear(x, w_ih, b_ih))
+            steps = ops.unbind(F.linear(x, w_ih, b_ih), 0)
             if d == 1:  # the reverse direction reads t = T−1, ..., 0
                 steps = steps[::-1]
             carry = [s[k] for s in states]
