@@ -244,3 +244,283 @@ def test_every_kernel_of_the_sources_is_tested():
         names |= set(module(os.path.basename(src)).kernel_names)
     tested = {f"{op}_{s}" for op in CASES for s in DTYPES}
     assert names == tested, (names - tested, tested - names)
+
+
+# ---- the simulator's own machinery -----------------------------------------------------------
+
+MACHINERY = r"""
+// test kernels of the simulator itself (tests/test_cudasim.py)
+extern "C" __global__ void warp_ops(const int* v, int* out, int width) {
+    const int t = threadIdx.x, x = v[t];
+    out[8 * t + 0] = __shfl_sync(0xffffffffu, x, 3, width);
+    out[8 * t + 1] = __shfl_up_sync(0xffffffffu, x, 2, width);
+    out[8 * t + 2] = __shfl_down_sync(0xffffffffu, x, 2, width);
+    out[8 * t + 3] = __shfl_xor_sync(0xffffffffu, x, 5, width);
+    out[8 * t + 4] = (int)__ballot_sync(0xffffffffu, x > 0);
+    out[8 * t + 5] = __any_sync(0xffffffffu, x > 5);
+    out[8 * t + 6] = __all_sync(0xffffffffu, x > -100);
+    __syncwarp();
+    out[8 * t + 7] = (int)(2 * __shfl_sync(0xffffffffu, (double)x * 0.5, t ^ 1));  // v[t ^ 1]
+}
+
+extern "C" __global__ void atomics(float* f, double* d, int* i, unsigned long long* u) {
+    atomicAdd(f, 0.5f);
+    atomicAdd(d, 0.25);
+    atomicAdd(i, 1);
+    atomicMax(i + 1, (int)(blockIdx.x * blockDim.x + threadIdx.x));
+    atomicAdd(u, 2ull);
+}
+
+// order[t] = when thread t first ran; again[t] = when it ran after the shuffle
+extern "C" __global__ void order(int* counter, int* first, int* again) {
+    const int t = threadIdx.x;
+    first[t] = atomicAdd(counter, 1);
+    int v = __shfl_xor_sync(0xffffffffu, t, 1);
+    again[t] = atomicAdd(counter, 1) + 0 * v;
+}
+
+// reverse each block's slice through dynamic shared memory
+extern "C" __global__ void reverse_blocks(const float* x, float* out) {
+    extern __shared__ float tile[];
+    const long long base = (long long)blockIdx.x * blockDim.x;
+    tile[threadIdx.x] = x[base + threadIdx.x];
+    __syncthreads();
+    out[base + threadIdx.x] = tile[blockDim.x - 1 - threadIdx.x];
+}
+
+extern "C" __global__ void read_before_write(double* out) {
+    __shared__ double s[64];
+    out[threadIdx.x] = s[threadIdx.x];   // nothing wrote s in this block: NaN
+    s[threadIdx.x] = 1.0;
+}
+
+extern "C" __global__ void hello(int n) {
+    if (threadIdx.x == 1 && blockIdx.x == 2) printf("hello from block %d thread %d, n = %d\n",
+                                                    blockIdx.x, threadIdx.x, n);
+}
+
+extern "C" __global__ void barrier_after_return(float* out) {
+    if (threadIdx.x >= 40) return;
+    __syncthreads();
+    out[threadIdx.x] = 1;
+}
+
+extern "C" __global__ void two_barriers(float* out) {
+    if (threadIdx.x % 2)
+        __syncthreads();
+    else
+        __syncthreads();
+    out[threadIdx.x] = 1;
+}
+
+extern "C" __global__ void shuffle_some_lanes(float* out) {
+    float v = threadIdx.x;
+    if (threadIdx.x < 16) v = __shfl_xor_sync(0xffffffffu, v, 1);
+    out[threadIdx.x] = v;
+}
+
+extern "C" __global__ void shuffle_all(float* out) {
+    out[threadIdx.x] = __shfl_xor_sync(0xffffffffu, (float)threadIdx.x, 1);
+}
+
+extern "C" __global__ void half_mask(float* out) {
+    float v = threadIdx.x;
+    if (threadIdx.x < 16) v = __shfl_xor_sync(0x0000ffffu, v, 1);
+    out[threadIdx.x] = v;
+}
+
+extern "C" __global__ void types(const bool* b, bool flag, unsigned char c, short s,
+                                 unsigned u, unsigned long long ull, float* out) {
+    out[0] = b[0] + flag + c + s + u + (float)ull;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def machinery():
+    return cudasim.compile_module(MACHINERY, name="machinery.cu")
+
+
+@pytest.mark.parametrize("width", [32, 8])
+def test_shuffles_and_votes(machinery, width, restore_config):
+    v = np.arange(-3, 29, dtype=np.int32)
+    lane = np.arange(32)
+    first = lane // width * width
+
+    def within(src, own):
+        return np.where(own, v, v[np.clip(src, 0, 31)])
+
+    want = np.empty((32, 8), np.int64)
+    want[:, 0] = v[first + 3 % width]
+    want[:, 1] = within(lane - 2, lane - 2 < first)
+    want[:, 2] = within(lane + 2, lane + 2 >= first + width)
+    want[:, 3] = within(lane ^ 5, (lane ^ 5) >= first + width)
+    want[:, 4] = np.int64(sum(1 << int(i) for i in lane[v > 0])).astype(np.int32)
+    want[:, 5], want[:, 6], want[:, 7] = 1, 1, v[lane ^ 1]
+    for schedule in cudasim.SCHEDULES:
+        cudasim.configure(schedule)
+        out = np.zeros((32, 8), np.int32)
+        machinery.get_function("warp_ops")((1,), (32,), (v, out, np.int32(width)))
+        np.testing.assert_array_equal(out, want.astype(np.int32))
+
+
+def test_atomics(machinery):
+    f, d = np.zeros(1, np.float32), np.zeros(1, np.float64)
+    i, u = np.array([0, -1], np.int32), np.zeros(1, np.uint64)
+    machinery.get_function("atomics")((3,), (100,), (f, d, i, u))
+    assert (f[0], d[0], i[0], i[1], u[0]) == (150.0, 75.0, 300, 299, 600)
+
+
+@pytest.mark.parametrize("schedule, first, again", [
+    ("round_robin", range(64), range(64, 128)),
+    ("reverse", range(63, -1, -1), range(127, 63, -1)),
+    # warp 0 runs on past its shuffle before warp 1 starts
+    ("run_ahead", [*range(32), *range(64, 96)], [*range(32, 64), *range(96, 128)]),
+])
+def test_schedules_order_the_threads(machinery, schedule, first, again, restore_config):
+    cudasim.configure(schedule)
+    counter, when, after = np.zeros(1, np.int32), np.zeros(64, np.int32), np.zeros(64, np.int32)
+    machinery.get_function("order")((1,), (64,), (counter, when, after))
+    np.testing.assert_array_equal(when, list(first))
+    np.testing.assert_array_equal(after, list(again))
+
+
+def test_random_schedule_is_seeded(machinery, restore_config):
+    runs = []
+    for seed in (1, 1, 2):
+        cudasim.configure("random", seed=seed)
+        counter, when, after = (np.zeros(k, np.int32) for k in (1, 64, 64))
+        machinery.get_function("order")((1,), (64,), (counter, when, after))
+        runs.append(when.tolist())
+        assert sorted([*when, *after]) == list(range(128))
+    assert runs[0] == runs[1] != runs[2]
+
+
+def test_dynamic_shared_memory(machinery):
+    x = np.arange(3 * 64, dtype=np.float32)
+    out = np.zeros_like(x)
+    machinery.get_function("reverse_blocks")((3,), (64,), (x, out), shared_mem=64 * 4)
+    np.testing.assert_array_equal(out, x.reshape(3, 64)[:, ::-1].ravel())
+
+
+def test_shared_memory_starts_as_nan_in_every_block(machinery):
+    out = np.zeros(64)
+    machinery.get_function("read_before_write")((2,), (64,), (out,))
+    assert np.isnan(out).all()   # block 1 too: its shared memory was poisoned again
+
+
+def test_printf_prints(machinery, capfd):
+    machinery.get_function("hello")((3,), (4,), (np.int32(7),))
+    assert capfd.readouterr().out == "hello from block 2 thread 1, n = 7\n"
+
+
+@pytest.mark.parametrize("kernel, block, message", [
+    ("barrier_after_return", 64, r"barrier_after_return, block \(0, 0, 0\), thread \(0, 0, 0\): "
+     r"divergent barrier: .* line \d+, which thread \(40, 0, 0\) never reaches"),
+    ("two_barriers", 32, r"two_barriers, block \(0, 0, 0\), thread \(0, 0, 0\): divergent "
+     r"barrier: .*line \d+ while thread \(1, 0, 0\) waits at the one at line \d+"),
+    ("shuffle_some_lanes", 32, r"shuffle_some_lanes.*__shfl_xor_sync at line \d+ \(mask "
+     r"0xffffffff\) waits for lane 16, which has returned"),
+    ("shuffle_all", 48, r"thread \((3[2-9]|4[0-7]), 0, 0\): __shfl_xor_sync.* partial warp: warp 1 has "
+     r"only 16 lanes"),
+])
+def test_simulator_errors(machinery, kernel, block, message, restore_config):
+    for schedule in cudasim.SCHEDULES:
+        cudasim.configure(schedule)
+        with pytest.raises(cudasim.SimulatorError, match=message):
+            machinery.get_function(kernel)((1,), (block,), (np.zeros(64, np.float32),))
+
+
+def test_a_partial_mask_is_fine(machinery):
+    out = np.zeros(32, np.float32)
+    machinery.get_function("half_mask")((1,), (32,), (out,))
+    np.testing.assert_array_equal(out, np.arange(32) ^ np.r_[np.ones(16, int), np.zeros(16, int)])
+
+
+def test_parameters_and_value_types(machinery):
+    kernel = machinery.get_function("types")
+    assert kernel.parameters == [("const bool*", "b"), ("bool", "flag"), ("unsigned char", "c"),
+                                 ("short", "s"), ("unsigned", "u"), ("unsigned long long", "ull"),
+                                 ("float*", "out")]
+    out = np.zeros(1, np.float32)
+    kernel((1,), (1,), (np.array([True]), True, np.uint8(2), np.int16(-3), np.uint32(4),
+                        np.uint64(5), out))
+    assert out[0] == 1 + 1 + 2 - 3 + 4 + 5
+
+
+def _relu():
+    return module("activation.cu").get_function("relu_forward_f32")
+
+
+@pytest.mark.parametrize("args, message", [
+    ((np.zeros(4, np.float32), np.zeros(4, np.float32), np.int32(4)),
+     r"relu_forward_f32: parameter 2 \(long long n\): expected int64, got numpy.int32"),
+    ((np.zeros(4, np.float32), np.zeros(4, np.float32), 4.0),
+     r"parameter 2 \(long long n\): expected int64, got float 4.0 \(a Python float is passed as "
+     r"float64\)"),
+    ((np.zeros(4), np.zeros(4, np.float32), 4),
+     r"parameter 0 \(const float\* x\): expected an array of float32, got one of float64"),
+    ((np.zeros(8, np.float32)[::2], np.zeros(4, np.float32), 4),
+     r"parameter 0 \(const float\* x\): the array of shape \(4,\) with strides \(8,\) is not "
+     r"C-contiguous"),
+    ((np.zeros(4, np.float32), np.zeros((4, 2), np.float32).T, 4), r"parameter 1.*not C-contig"),
+    ((np.zeros(4, np.float32), np.float32(0), 4),
+     r"parameter 1 \(float\* out\): expected an array, got numpy.float32 scalar"),
+    ((np.zeros(4, np.float32), np.zeros(4, np.float32), np.zeros(1, np.int64)),
+     r"parameter 2 \(long long n\): expected a scalar of int64, got numpy array"),
+    ((np.zeros(4, np.float32), np.zeros(4, np.float32)), r"relu_forward_f32 takes 3 arguments"),
+    ((np.zeros(4, np.float32), np.broadcast_to(np.float32(0), (4,)), 4), r"not C-contiguous"),
+])
+def test_launch_arguments_are_checked_as_cupy_passes_them(args, message):
+    with pytest.raises(TypeError, match=message):
+        _relu()((1,), (32,), args)
+
+
+def test_more_argument_checks():
+    out = np.zeros(4, np.float32)
+    out.flags.writeable = False
+    with pytest.raises(TypeError, match=r"parameter 1 \(float\* out\): the array is read-only"):
+        _relu()((1,), (32,), (np.zeros(4, np.float32), out, 4))
+    soft = module("prox.cu").get_function("soft_threshold_f32")
+    v = np.zeros(4, np.float32)
+    with pytest.raises(TypeError, match=r"parameter 1 \(float threshold\): expected float32, got "
+                                        r"float 0.5 \(a Python float is passed as float64\)"):
+        soft((1,), (32,), (v, 0.5, np.float32(1), v.copy(), 4))
+    with pytest.raises(TypeError, match=r"parameter 2 \(float divisor\): expected float32, got "
+                                        r"numpy.float64"):
+        soft((1,), (32,), (v, np.float32(0.5), np.float64(1), v.copy(), 4))
+    im2col = module("conv.cu").get_function("im2col_f32")
+    with pytest.raises(TypeError, match=r"parameter 10 \(int sh\): expected int32, got int 1 "
+                                        r"\(a Python int is passed as int64\)"):
+        im2col((1,), (32,), (v, v.copy(), *[np.int64(1)] * 8, *[1] * 6))
+    with pytest.raises(KeyError, match=r"activation.cu has no .* 'relu_f32'; it has: "
+                                       r"relu_forward_f32, relu_forward_f64, relu_backward_f32"):
+        module("activation.cu").get_function("relu_f32")
+    for bad in [dict(grid=(0,), block=(32,)), dict(grid=(1,), block=(2048,)),
+                dict(grid=(1,), block=(32, 32, 2))]:
+        with pytest.raises(ValueError, match="block|grid"):
+            _relu()(bad["grid"], bad["block"], (v, v.copy(), 4))
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        cudasim.configure("fastest")
+    with pytest.raises(ValueError, match="max_blocks must be None or an int >= 1"):
+        cudasim.configure(max_blocks=0)
+
+
+def test_compile_errors_and_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MINIGRAD_CUDA_SIM_CACHE", str(tmp_path))
+    with pytest.raises(cudasim.CompileError, match="compiling broken.cu"):
+        cudasim.compile_module('extern "C" __global__ void k(float* x) { x[0] = y; }',
+                               name="broken.cu")
+    code = 'extern "C" __global__ void k(float* x) { x[threadIdx.x] = SCALE * threadIdx.x; }'
+    cudasim.compile_module(code, options=("-DSCALE=2", "--use_fast_math"), name="k.cu")
+    built = list(tmp_path.glob("*/kernels.so"))
+    assert len(built) == 1 and (built[0].parent / "k.cu").exists()
+    # a fresh process finds the library in the cache and does not compile again
+    script = ("from minigrad import cudasim; import numpy as np; x = np.zeros(4, np.float32); "
+              f"cudasim.compile_module({code!r}, options=('-DSCALE=2',), name='k.cu')"
+              ".get_function('k')(1, 4, (x,)); print(x.tolist())")
+    mtime = built[0].stat().st_mtime_ns
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "CXX": "/nonexistent-compiler-proves-cached"})
+    assert out.stdout.strip() == "[0.0, 2.0, 4.0, 6.0]", out.stderr
+    assert built[0].stat().st_mtime_ns == mtime

@@ -216,11 +216,18 @@ class Module:
 
     def get_function(self, name):
         if name not in self._kernels:
-            raise KeyError(f"{self.name} has no extern \"C\" __global__ kernel {name!r}; it has: "
+            raise KernelNotFound(f"{self.name} has no extern \"C\" __global__ kernel {name!r}; it has: "
                            f"{', '.join(self._kernels) or 'none'}")
         if name not in self._functions:
             self._functions[name] = Kernel(self, name, self._kernels[name])
         return self._functions[name]
+
+
+class KernelNotFound(KeyError):
+    """get_function of a name the module does not define (the message lists those it does)."""
+
+    def __str__(self):
+        return str(self.args[0])
 
 
 _modules = {}

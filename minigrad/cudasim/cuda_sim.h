@@ -70,6 +70,7 @@ struct Thread {
     int linear;            // x + y*bx + z*bx*by: its warp is linear / 32, its lane linear % 32
     State state;
     int barrier_line;      // source line of the __syncthreads it waits at
+    int barrier_site;      // which __syncthreads (two on one line are two barriers)
     uint64_t value;        // what it brought to a warp operation (bits of the value)
     int arg;               // its srcLane / delta / laneMask
     uint64_t result;       // what the warp operation gave back
@@ -135,9 +136,10 @@ inline void yield() { swapcontext(&sim.current->context, &sim.scheduler); }
 
 // ---- __syncthreads -----------------------------------------------------------------------------
 
-inline void syncthreads(int line) {
+inline void syncthreads(int line, int site) {
     sim.current->state = AT_BARRIER;
     sim.current->barrier_line = line;
+    sim.current->barrier_site = site;
     yield();  // the scheduler releases the barrier once every thread of the block waits at it
 }
 
@@ -269,7 +271,7 @@ inline bool release_or_fail() {
         if (t.state == EXITED) { if (!exited) exited = &t; }
         else if (t.state == AT_WARP) { if (!in_warp) in_warp = &t; }
         else if (!waiting) waiting = &t;
-        else if (t.barrier_line != waiting->barrier_line && !other) other = &t;
+        else if (t.barrier_site != waiting->barrier_site && !other) other = &t;
     }
     if (!waiting && !in_warp) return false;  // every thread returned: the block is done
     if (in_warp) {
@@ -419,7 +421,7 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
 #define gridDim (static_cast<const uint3&>(::mg_sim::sim.grid_dim))
 #define warpSize 32
 
-#define __syncthreads() ::mg_sim::syncthreads(__LINE__)
+#define __syncthreads() ::mg_sim::syncthreads(__LINE__, __COUNTER__)
 #define __syncwarp(...) ::mg_sim::syncwarp(__LINE__, ##__VA_ARGS__)
 #define __shfl_sync(...) ::mg_sim::shuffle(::mg_sim::SHFL_IDX, __LINE__, __VA_ARGS__)
 #define __shfl_up_sync(...) ::mg_sim::shuffle(::mg_sim::SHFL_UP, __LINE__, __VA_ARGS__)
