@@ -216,8 +216,8 @@ class Module:
 
     def get_function(self, name):
         if name not in self._kernels:
-            raise KernelNotFound(f"{self.name} has no extern \"C\" __global__ kernel {name!r}; it has: "
-                           f"{', '.join(self._kernels) or 'none'}")
+            raise KernelNotFound(f"{self.name} has no extern \"C\" __global__ kernel {name!r}; it "
+                                 f"has: {', '.join(self._kernels) or 'none'}")
         if name not in self._functions:
             self._functions[name] = Kernel(self, name, self._kernels[name])
         return self._functions[name]

@@ -110,8 +110,8 @@ alignas(16) inline char dynamic_shared[MAX_DYNAMIC_SHARED];
 inline void vreport(const Thread* t, const char* fmt, va_list ap) {
     if (sim.failed) return;  // the first error is the one reported
     sim.failed = true;
-    int k = snprintf(sim.error, sim.error_len, "kernel %s, block (%u, %u, %u), thread (%u, %u, %u): ",
-                     sim.kernel, sim.block_idx.x, sim.block_idx.y, sim.block_idx.z, t->idx.x,
+    int k = snprintf(sim.error, sim.error_len,
+                     "kernel %s, block (%u, %u, %u), thread (%u, %u, %u): ", sim.kernel, sim.block_idx.x, sim.block_idx.y, sim.block_idx.z, t->idx.x,
                      t->idx.y, t->idx.z);
     if (k >= 0 && (size_t)k < sim.error_len) vsnprintf(sim.error + k, sim.error_len - k, fmt, ap);
 }
@@ -200,7 +200,8 @@ inline uint64_t warp_collective(int kind, unsigned mask, uint64_t value, int arg
              "(blockDim %u x %u x %u is not a multiple of 32)", name, line, mask, warp, w.size,
              sim.block_dim.x, sim.block_dim.y, sim.block_dim.z);
     if (!(mask >> lane & 1u))
-        fail("%s at line %d: the calling lane %d is not in its mask 0x%08x", name, line, lane, mask);
+        fail("%s at line %d: the calling lane %d is not in its mask 0x%08x", name, line, lane,
+             mask);
     if (width < 1 || width > 32 || (width & (width - 1)))
         fail("%s at line %d: width %d is not a power of 2 in 1..32", name, line, width);
     if (w.arrived == 0) {
@@ -400,7 +401,8 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
                  (unsigned)i / (block[0] * block[1])};
     }
     sim.warps.assign((n + 31) / 32, Warp{});
-    for (int w = 0; w < (int)sim.warps.size(); ++w) sim.warps[w].size = n - 32 * w < 32 ? n - 32 * w : 32;
+    for (int w = 0; w < (int)sim.warps.size(); ++w)
+        sim.warps[w].size = n - 32 * w < 32 ? n - 32 * w : 32;
     int status = 0;
     for (unsigned z = 0; z < grid[2] && !status; ++z)
         for (unsigned y = 0; y < grid[1] && !status; ++y)
@@ -435,8 +437,16 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
 template <typename T> inline T atomicAdd(T* a, T v) { T old = *a; *a = old + v; return old; }
 template <typename T> inline T atomicSub(T* a, T v) { T old = *a; *a = old - v; return old; }
 template <typename T> inline T atomicExch(T* a, T v) { T old = *a; *a = v; return old; }
-template <typename T> inline T atomicMax(T* a, T v) { T old = *a; *a = v > old ? v : old; return old; }
-template <typename T> inline T atomicMin(T* a, T v) { T old = *a; *a = v < old ? v : old; return old; }
+template <typename T> inline T atomicMax(T* a, T v) {
+    T old = *a;
+    *a = v > old ? v : old;
+    return old;
+}
+template <typename T> inline T atomicMin(T* a, T v) {
+    T old = *a;
+    *a = v < old ? v : old;
+    return old;
+}
 template <typename T> inline T atomicCAS(T* a, T compare, T v) {
     T old = *a;
     *a = old == compare ? v : old;
