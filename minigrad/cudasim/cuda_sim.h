@@ -111,8 +111,9 @@ inline void vreport(const Thread* t, const char* fmt, va_list ap) {
     if (sim.failed) return;  // the first error is the one reported
     sim.failed = true;
     int k = snprintf(sim.error, sim.error_len,
-                     "kernel %s, block (%u, %u, %u), thread (%u, %u, %u): ", sim.kernel, sim.block_idx.x, sim.block_idx.y, sim.block_idx.z, t->idx.x,
-                     t->idx.y, t->idx.z);
+                     "kernel %s, block (%u, %u, %u), thread (%u, %u, %u): ", sim.kernel,
+                     sim.block_idx.x, sim.block_idx.y, sim.block_idx.z, t->idx.x, t->idx.y,
+                     t->idx.z);
     if (k >= 0 && (size_t)k < sim.error_len) vsnprintf(sim.error + k, sim.error_len - k, fmt, ap);
 }
 
