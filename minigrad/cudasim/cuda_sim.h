@@ -2,8 +2,10 @@
 // the CPU, one simulated thread per CUDA thread (minigrad/cudasim, issue 15).
 //
 // How a launch runs (mg_sim_run below): the blocks of the grid one after another; inside a
-// block every CUDA thread is a fiber (ucontext) with its own stack, and a scheduler picks which
-// fiber runs next. A fiber runs until it reaches a synchronisation point (__syncthreads, a warp
+// block every CUDA thread is a fiber with its own stack, and a scheduler picks which fiber runs
+// next. (A fiber's stack is set up once with makecontext; switches are _setjmp/_longjmp, which
+// save no signal mask and so make no system call; a fiber whose thread returned is reused for
+// the same thread slot in the next block.) A fiber runs until it reaches a synchronisation point (__syncthreads, a warp
 // shuffle or vote, __syncwarp) or returns; it then waits until the point completes:
 //   * a barrier completes when every thread of the block waits at it (the same __syncthreads);
 //   * a warp operation completes when every lane of its mask has arrived at it.
@@ -20,8 +22,11 @@
 // Everything here is cooperative (one OS thread): atomics are plain read-modify-writes.
 // Built-ins: threadIdx, blockIdx, blockDim, gridDim, warpSize.
 #pragma once
+// _longjmp between stacks is what fibers do; glibc's fortified longjmp refuses it
+#undef _FORTIFY_SOURCE
 
 #include <math.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,8 +69,13 @@ static const char* const WARP_NAMES[] = {"__shfl_sync", "__shfl_up_sync", "__shf
 const size_t STACK_BYTES = 256 * 1024;          // per simulated thread (lazily committed)
 const size_t MAX_DYNAMIC_SHARED = 227 * 1024;   // the largest opt-in amount of current GPUs
 
+const int MAX_THREADS = 1024;
+
 struct Thread {
-    ucontext_t context;
+    ucontext_t context;    // only to start the fiber on its stack
+    jmp_buf jump;          // where the fiber continues when the scheduler resumes it
+    char* stack = nullptr;
+    bool idle = false;     // parked, ready to run a new thread body (false: boot it first)
     uint3 idx;             // threadIdx
     int linear;            // x + y*bx + z*bx*by: its warp is linear / 32, its lane linear % 32
     State state;
@@ -86,11 +96,10 @@ struct Warp {
 struct Simulator {
     Thread* current = nullptr;
     uint3 block_idx{}, block_dim{}, grid_dim{};
-    std::vector<Thread> threads;
+    Thread threads[MAX_THREADS];
+    int n_threads = 0;
     std::vector<Warp> warps;
-    ucontext_t scheduler;
-    char* stacks = nullptr;
-    size_t stack_count = 0;
+    jmp_buf scheduler;
     void (*entry)(void**) = nullptr;
     void** args = nullptr;
     const char* kernel = "";
@@ -130,10 +139,23 @@ inline void report(const Thread* t, const char* fmt, ...) {
     va_start(ap, fmt);
     vreport(sim.current, fmt, ap);
     va_end(ap);
-    for (;;) swapcontext(&sim.current->context, &sim.scheduler);
+    for (;;) {
+        Thread* t = sim.current;
+        if (!_setjmp(t->jump)) _longjmp(sim.scheduler, 1);
+    }
 }
 
-inline void yield() { swapcontext(&sim.current->context, &sim.scheduler); }
+// From the running fiber back to the scheduler; returns when the scheduler resumes it.
+inline void yield() {
+    Thread* t = sim.current;
+    if (!_setjmp(t->jump)) _longjmp(sim.scheduler, 1);
+}
+
+// From the scheduler into fiber t; returns when t yields, returns or fails.
+inline void resume(Thread* t) {
+    sim.current = t;
+    if (!_setjmp(sim.scheduler)) _longjmp(t->jump, 1);
+}
 
 // ---- __syncthreads -----------------------------------------------------------------------------
 
@@ -241,7 +263,7 @@ inline void syncwarp(int line, unsigned mask = 0xffffffffu) {
 // ---- the scheduler -----------------------------------------------------------------------------
 
 inline int pick_runnable() {
-    const int n = (int)sim.threads.size();
+    const int n = sim.n_threads;
     switch (sim.schedule) {
         case RUN_AHEAD:
             for (int i = 0; i < n; ++i)
@@ -267,9 +289,10 @@ inline int pick_runnable() {
 
 // Nothing can run: the block has finished, a barrier releases, or the block is stuck (an error).
 inline bool release_or_fail() {
-    const int n = (int)sim.threads.size();
+    const int n = sim.n_threads;
     const Thread *waiting = nullptr, *other = nullptr, *exited = nullptr, *in_warp = nullptr;
-    for (const Thread& t : sim.threads) {
+    for (int i = 0; i < n; ++i) {
+        const Thread& t = sim.threads[i];
         if (t.state == EXITED) { if (!exited) exited = &t; }
         else if (t.state == AT_WARP) { if (!in_warp) in_warp = &t; }
         else if (!waiting) waiting = &t;
@@ -310,10 +333,35 @@ inline bool release_or_fail() {
     return false;
 }
 
+// A fiber's life: park; when resumed, run the kernel as the thread of its slot; park again.
 inline void fiber_main() {
-    sim.entry(sim.args);
-    sim.current->state = EXITED;
-    for (;;) swapcontext(&sim.current->context, &sim.scheduler);
+    for (;;) {
+        sim.current->idle = true;
+        yield();
+        sim.current->idle = false;
+        sim.entry(sim.args);
+        sim.current->state = EXITED;
+    }
+}
+
+// Start slot t's fiber on its own stack (its first use, or after a launch that failed left it
+// in the middle of a kernel) and let it park.
+inline bool boot(Thread& t) {
+    if (!t.stack) {
+        void* p = mmap(nullptr, STACK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) return false;
+        mprotect(p, 4096, PROT_NONE);  // a guard page: a stack overflow faults
+        t.stack = (char*)p;
+    }
+    getcontext(&t.context);
+    t.context.uc_stack.ss_sp = t.stack;
+    t.context.uc_stack.ss_size = STACK_BYTES;
+    t.context.uc_link = nullptr;
+    makecontext(&t.context, fiber_main, 0);
+    sim.current = &t;
+    if (!_setjmp(sim.scheduler)) setcontext(&t.context);
+    return true;
 }
 
 // Poison what the block's shared memory holds, so reading it before writing it shows as NaN.
@@ -326,30 +374,10 @@ inline void poison_shared(size_t dynamic_bytes) {
     memset(dynamic_shared, 0xff, dynamic_bytes);
 }
 
-inline bool ensure_stacks(size_t count) {
-    if (count <= sim.stack_count) return true;
-    if (sim.stacks) munmap(sim.stacks, sim.stack_count * STACK_BYTES);
-    void* p = mmap(nullptr, count * STACK_BYTES, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) { sim.stacks = nullptr, sim.stack_count = 0; return false; }
-    sim.stacks = (char*)p, sim.stack_count = count;
-    for (size_t i = 0; i < count; ++i)  // a guard page below each stack: overflow faults
-        mprotect(sim.stacks + i * STACK_BYTES, 4096, PROT_NONE);
-    return true;
-}
-
 inline bool run_block() {
-    const int n = (int)sim.threads.size();
+    const int n = sim.n_threads;
     poison_shared(0);
-    for (int i = 0; i < n; ++i) {
-        Thread& t = sim.threads[i];
-        t.state = RUNNABLE;
-        getcontext(&t.context);
-        t.context.uc_stack.ss_sp = sim.stacks + (size_t)i * STACK_BYTES;
-        t.context.uc_stack.ss_size = STACK_BYTES;
-        t.context.uc_link = nullptr;
-        makecontext(&t.context, fiber_main, 0);
-    }
+    for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE;
     for (Warp& w : sim.warps) w.arrived = 0;
     sim.cursor = sim.schedule == REVERSE ? 0 : n - 1;
     for (;;) {
@@ -359,8 +387,7 @@ inline bool run_block() {
             next = pick_runnable();
             if (next < 0) return true;  // every thread returned
         }
-        sim.current = &sim.threads[next];
-        swapcontext(&sim.scheduler, &sim.current->context);
+        resume(&sim.threads[next]);
         if (sim.failed) return false;
     }
 }
@@ -390,13 +417,18 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
     sim.block_dim = {block[0], block[1], block[2]};
     sim.grid_dim = {grid[0], grid[1], grid[2]};
     const int n = (int)(block[0] * block[1] * block[2]);
-    if (!ensure_stacks(n)) {
-        snprintf(error, error_len, "kernel %s: cannot map %d fiber stacks", kernel, n);
+    if (n > MAX_THREADS) {
+        snprintf(error, error_len, "kernel %s: %d threads in a block (at most %d)", kernel, n,
+                 MAX_THREADS);
         return 1;
     }
-    sim.threads.assign(n, Thread{});
+    sim.n_threads = n;
     for (int i = 0; i < n; ++i) {
         Thread& t = sim.threads[i];
+        if (!t.idle && !boot(t)) {
+            snprintf(error, error_len, "kernel %s: cannot map a fiber stack", kernel);
+            return 1;
+        }
         t.linear = i;
         t.idx = {(unsigned)i % block[0], (unsigned)i / block[0] % block[1],
                  (unsigned)i / (block[0] * block[1])};
