@@ -330,6 +330,10 @@ extern "C" __global__ void half_mask(float* out) {
     out[threadIdx.x] = v;
 }
 
+extern "C" __global__ void stray_write(float* x, long long offset) {
+    if (threadIdx.x == 3) x[offset] = 1;
+}
+
 extern "C" __global__ void types(const bool* b, bool flag, unsigned char c, short s,
                                  unsigned u, unsigned long long ull, float* out) {
     out[0] = b[0] + flag + c + s + u + (float)ull;
@@ -430,6 +434,16 @@ def test_simulator_errors(machinery, kernel, block, message, restore_config):
         cudasim.configure(schedule)
         with pytest.raises(cudasim.SimulatorError, match=message):
             machinery.get_function(kernel)((1,), (block,), (np.zeros(64, np.float32),))
+
+
+def test_a_fault_in_a_kernel_is_an_error_not_a_crash(machinery):
+    x = np.zeros(4, np.float32)
+    with pytest.raises(cudasim.SimulatorError, match=r"stray_write, block \(0, 0, 0\), thread "
+                       r"\(3, 0, 0\): segmentation fault at address 0x[0-9a-f]+: a read or write "
+                       r"out of bounds"):
+        machinery.get_function("stray_write")((2,), (8,), (x, np.int64(1 << 45)))
+    machinery.get_function("stray_write")((2,), (8,), (x, np.int64(2)))  # the fibers recover
+    np.testing.assert_array_equal(x, [0, 0, 1, 0])
 
 
 def test_a_partial_mask_is_fine(machinery):
