@@ -494,10 +494,11 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
 }
 
 // ---- built-ins ---------------------------------------------------------------------------------
-#define threadIdx (static_cast<const uint3&>(::mg_sim::sim.current->idx))
-#define blockIdx (static_cast<const uint3&>(::mg_sim::sim.block_idx))
-#define blockDim (static_cast<const uint3&>(::mg_sim::sim.block_dim))
-#define gridDim (static_cast<const uint3&>(::mg_sim::sim.grid_dim))
+// (plain expressions, so that gdb can evaluate them too when the library is built with -g3)
+#define threadIdx (mg_sim::sim.current->idx)
+#define blockIdx (mg_sim::sim.block_idx)
+#define blockDim (mg_sim::sim.block_dim)
+#define gridDim (mg_sim::sim.grid_dim)
 #define warpSize 32
 
 #define __syncthreads() ::mg_sim::syncthreads(__LINE__, __COUNTER__)
