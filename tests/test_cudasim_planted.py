@@ -212,3 +212,29 @@ def table():
 
 if __name__ == "__main__":
     print(table())
+
+
+def test_address_sanitizer_catches_the_off_by_one_without_a_sentinel(tmp_path):
+    """MINIGRAD_CUDA_SIM_ASAN=1 (with libasan preloaded): the read of x[n] past the end of a
+    numpy array is a heap-buffer-overflow report naming the .cu line, no guard buffer needed."""
+    import subprocess
+    import sys
+
+    from minigrad.cudasim import _build
+    libasan = _build.asan_preload()
+    if not os.path.isabs(libasan) or not os.path.exists(libasan):
+        pytest.skip("the compiler has no libasan")
+    script = (
+        "import numpy as np; from minigrad import cudasim\n"
+        "src = open('tests/cudasim_bugs/off_by_one.cu', encoding='utf-8').read()\n"
+        "m = cudasim.compile_module(src, name='off_by_one.cu')\n"
+        "x = np.ones(1000, np.float32); out = np.empty_like(x)\n"
+        "m.get_function('relu_forward_f32')((4,), (256,), (x, out, np.int64(1000)))\n"
+        "print('not caught')\n")
+    env = {**os.environ, "MINIGRAD_CUDA_SIM_ASAN": "1", "LD_PRELOAD": libasan,
+           "ASAN_OPTIONS": "detect_leaks=0"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=ROOT, env=env, timeout=300)
+    assert "not caught" not in result.stdout
+    assert "AddressSanitizer: heap-buffer-overflow" in result.stderr
+    assert "in void relu_forward<float>" in result.stderr and "off_by_one.cu:" in result.stderr

@@ -35,6 +35,10 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#if defined(__SANITIZE_ADDRESS__)  // MINIGRAD_CUDA_SIM_ASAN=1: tell ASan about stack switches
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #include <cmath>
 #include <random>
 #include <type_traits>
@@ -76,6 +80,7 @@ struct Thread {
     ucontext_t context;    // only to start the fiber on its stack
     jmp_buf jump;          // where the fiber continues when the scheduler resumes it
     char* stack = nullptr;
+    void* asan_fake_stack = nullptr;
     bool idle = false;     // parked, ready to run a new thread body (false: boot it first)
     uint3 idx;             // threadIdx
     int linear;            // x + y*bx + z*bx*by: its warp is linear / 32, its lane linear % 32
@@ -101,6 +106,9 @@ struct Simulator {
     int n_threads = 0;
     std::vector<Warp> warps;
     jmp_buf scheduler;
+    void* asan_fake_stack = nullptr;       // the scheduler's, while a fiber runs
+    const void* scheduler_stack = nullptr; // the scheduler's stack as ASan saw it
+    size_t scheduler_stack_size = 0;
     void (*entry)(void**) = nullptr;
     void** args = nullptr;
     const char* kernel = "";
@@ -135,27 +143,55 @@ inline void report(const Thread* t, const char* fmt, ...) {
 }
 
 // Back to the scheduler, which stops the launch: this fiber is never resumed.
+inline void yield();
+
 [[noreturn]] inline void fail(const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vreport(sim.current, fmt, ap);
     va_end(ap);
-    for (;;) {
-        Thread* t = sim.current;
-        if (!_setjmp(t->jump)) _longjmp(sim.scheduler, 1);
-    }
+    for (;;) yield();
+}
+
+// AddressSanitizer keeps shadow state per stack: each switch between stacks is announced
+// (start) and confirmed (finish). Without ASan these are no-ops.
+inline void leaving_scheduler_for(Thread* t) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(&sim.asan_fake_stack, t->stack, STACK_BYTES);
+#endif
+}
+inline void back_in_scheduler() {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(sim.asan_fake_stack, nullptr, nullptr);
+#endif
+}
+inline void leaving_fiber(Thread* t) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(&t->asan_fake_stack, sim.scheduler_stack,
+                                   sim.scheduler_stack_size);
+#endif
+}
+inline void back_in_fiber(Thread* t) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(t->asan_fake_stack, &sim.scheduler_stack,
+                                    &sim.scheduler_stack_size);
+#endif
 }
 
 // From the running fiber back to the scheduler; returns when the scheduler resumes it.
 inline void yield() {
     Thread* t = sim.current;
+    leaving_fiber(t);
     if (!_setjmp(t->jump)) _longjmp(sim.scheduler, 1);
+    back_in_fiber(sim.current);
 }
 
 // From the scheduler into fiber t; returns when t yields, returns or fails.
 inline void resume(Thread* t) {
     sim.current = t;
+    leaving_scheduler_for(t);
     if (!_setjmp(sim.scheduler)) _longjmp(t->jump, 1);
+    back_in_scheduler();
 }
 
 // ---- __syncthreads -----------------------------------------------------------------------------
@@ -336,6 +372,7 @@ inline bool release_or_fail() {
 
 // A fiber's life: park; when resumed, run the kernel as the thread of its slot; park again.
 inline void fiber_main() {
+    back_in_fiber(sim.current);
     for (;;) {
         sim.current->idle = true;
         yield();
@@ -361,7 +398,9 @@ inline bool boot(Thread& t) {
     t.context.uc_link = nullptr;
     makecontext(&t.context, fiber_main, 0);
     sim.current = &t;
+    leaving_scheduler_for(&t);
     if (!_setjmp(sim.scheduler)) setcontext(&t.context);
+    back_in_scheduler();
     return true;
 }
 
@@ -405,6 +444,7 @@ inline void on_fault(int sig, siginfo_t* info, void*) {
     }
     report(sim.current, "%s at address %p: a read or write out of bounds (or a stack overflow)",
            sig == SIGSEGV ? "segmentation fault" : "bus error", info->si_addr);
+    leaving_fiber(sim.current);
     _longjmp(sim.scheduler, 1);  // the fiber is abandoned; it is booted afresh next launch
 }
 
@@ -480,7 +520,9 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
     for (int w = 0; w < (int)sim.warps.size(); ++w)
         sim.warps[w].size = n - 32 * w < 32 ? n - 32 * w : 32;
     int status = 0;
+#if !defined(__SANITIZE_ADDRESS__)  // ASan has its own fault handler, which reports more
     FaultGuard guard;
+#endif
     for (unsigned z = 0; z < grid[2] && !status; ++z)
         for (unsigned y = 0; y < grid[1] && !status; ++y)
             for (unsigned x = 0; x < grid[0] && !status; ++x) {
