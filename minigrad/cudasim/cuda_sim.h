@@ -40,10 +40,8 @@
 #endif
 
 #include <cmath>
-#include <random>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 // ---- qualifiers: host C++ has one kind of function and one kind of memory -------------------
 #define __global__
@@ -104,7 +102,7 @@ struct Simulator {
     uint3 block_idx{}, block_dim{}, grid_dim{};
     Thread threads[MAX_THREADS];
     int n_threads = 0;
-    std::vector<Warp> warps;
+    Warp warps[MAX_THREADS / 32];
     jmp_buf scheduler;
     void* asan_fake_stack = nullptr;       // the scheduler's, while a fiber runs
     const void* scheduler_stack = nullptr; // the scheduler's stack as ASan saw it
@@ -117,7 +115,7 @@ struct Simulator {
     bool failed = false;
     int schedule = ROUND_ROBIN;
     int cursor = 0;
-    std::mt19937_64 rng;
+    uint64_t rng = 0;       // splitmix64 state of the random schedule
 };
 inline Simulator sim;
 
@@ -307,11 +305,15 @@ inline int pick_runnable() {
                 if (sim.threads[i].state == RUNNABLE) return i;
             return -1;
         case RANDOM: {
-            std::vector<int> ready;
+            static int ready[MAX_THREADS];
+            int count = 0;
             for (int i = 0; i < n; ++i)
-                if (sim.threads[i].state == RUNNABLE) ready.push_back(i);
-            if (ready.empty()) return -1;
-            return ready[sim.rng() % ready.size()];
+                if (sim.threads[i].state == RUNNABLE) ready[count++] = i;
+            if (count == 0) return -1;
+            uint64_t z = (sim.rng += 0x9e3779b97f4a7c15ull);  // splitmix64
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+            return ready[(z ^ (z >> 31)) % count];
         }
         default: {  // ROUND_ROBIN (upwards from the last one run) or REVERSE (downwards)
             const int step = sim.schedule == REVERSE ? n - 1 : 1;
@@ -418,7 +420,7 @@ inline bool run_block() {
     const int n = sim.n_threads;
     poison_shared(0);
     for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE;
-    for (Warp& w : sim.warps) w.arrived = 0;
+    for (int w = 0; w < (n + 31) / 32; ++w) sim.warps[w].arrived = 0;
     sim.cursor = sim.schedule == REVERSE ? 0 : n - 1;
     for (;;) {
         int next = pick_runnable();
@@ -496,7 +498,7 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
     sim.kernel = kernel, sim.entry = entry, sim.args = args;
     sim.error = error, sim.error_len = error_len, sim.failed = false;
     sim.schedule = schedule;
-    sim.rng.seed(seed);
+    sim.rng = seed;
     sim.block_dim = {block[0], block[1], block[2]};
     sim.grid_dim = {grid[0], grid[1], grid[2]};
     const int n = (int)(block[0] * block[1] * block[2]);
@@ -516,9 +518,7 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
         t.idx = {(unsigned)i % block[0], (unsigned)i / block[0] % block[1],
                  (unsigned)i / (block[0] * block[1])};
     }
-    sim.warps.assign((n + 31) / 32, Warp{});
-    for (int w = 0; w < (int)sim.warps.size(); ++w)
-        sim.warps[w].size = n - 32 * w < 32 ? n - 32 * w : 32;
+    for (int w = 0; w < (n + 31) / 32; ++w) sim.warps[w].size = n - 32 * w < 32 ? n - 32 * w : 32;
     int status = 0;
 #if !defined(__SANITIZE_ADDRESS__)  // ASan has its own fault handler, which reports more
     FaultGuard guard;
