@@ -3,12 +3,13 @@
 //
 // How a launch runs (mg_sim_run below): the blocks of the grid one after another; inside a
 // block every CUDA thread is a fiber with its own stack, and a scheduler picks which fiber runs
-// next. (A fiber's stack is set up once with makecontext; switches are _setjmp/_longjmp, which
-// save no signal mask and so make no system call; a fiber whose thread returned is reused for
-// the same thread slot in the next block.) A fiber runs until it reaches a synchronisation point (__syncthreads, a warp
-// shuffle or vote, __syncwarp) or returns; it then waits until the point completes:
+// next. A fiber runs until it reaches a synchronisation point (__syncthreads, a warp shuffle or
+// vote, __syncwarp) or returns; it then waits until the point completes:
 //   * a barrier completes when every thread of the block waits at it (the same __syncthreads);
 //   * a warp operation completes when every lane of its mask has arrived at it.
+// (A fiber's stack is set up once with makecontext; switches are _setjmp/_longjmp, which save
+// no signal mask and so make no system call; a fiber whose thread returned runs the same
+// thread slot of the next block.)
 // Which runnable fiber goes next is the schedule: round_robin (thread 0, 1, 2, ... each to its
 // next synchronisation point), reverse (the last thread first), run_ahead (always the lowest
 // runnable thread, so warp 0 runs as far as it can before warp 1 moves: a missing
@@ -33,6 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <ucontext.h>
 
 #if defined(__SANITIZE_ADDRESS__)  // MINIGRAD_CUDA_SIM_ASAN=1: tell ASan about stack switches
@@ -116,6 +118,9 @@ struct Simulator {
     int schedule = ROUND_ROBIN;
     int cursor = 0;
     uint64_t rng = 0;       // splitmix64 state of the random schedule
+    size_t dynamic_shared_bytes = 0;  // of this launch (its shared_mem)
+    pthread_t os_thread;    // the one running the launch
+    struct sigaction old_segv, old_bus;  // the handlers before the launch
 };
 inline Simulator sim;
 
@@ -140,9 +145,9 @@ inline void report(const Thread* t, const char* fmt, ...) {
     va_end(ap);
 }
 
-// Back to the scheduler, which stops the launch: this fiber is never resumed.
 inline void yield();
 
+// Back to the scheduler, which stops the launch: this fiber is never resumed.
 [[noreturn]] inline void fail(const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -344,7 +349,7 @@ inline bool release_or_fail() {
         for (int l = 0; l < w.size; ++l) {
             const Thread& lane = sim.threads[warp * 32 + l];
             if (!(w.mask >> l & 1u) || (w.arrived >> l & 1u)) continue;
-            report(in_warp, "%s at line %d (mask 0x%08x) waits for lane %d, which %s", 
+            report(in_warp, "%s at line %d (mask 0x%08x) waits for lane %d, which %s",
                    WARP_NAMES[w.kind], w.line, w.mask, l,
                    lane.state == EXITED ? "has returned (lanes missing from a full-mask warp "
                                           "operation)" : "waits at a __syncthreads");
@@ -410,15 +415,15 @@ inline bool boot(Thread& t) {
 extern "C" char __start_mg_sim_shared[] __attribute__((weak, visibility("hidden")));
 extern "C" char __stop_mg_sim_shared[] __attribute__((weak, visibility("hidden")));
 
-inline void poison_shared(size_t dynamic_bytes) {
+inline void poison_shared() {
     if (__start_mg_sim_shared != nullptr)
         memset(__start_mg_sim_shared, 0xff, __stop_mg_sim_shared - __start_mg_sim_shared);
-    memset(dynamic_shared, 0xff, dynamic_bytes);
+    memset(dynamic_shared, 0xff, sim.dynamic_shared_bytes);
 }
 
 inline bool run_block() {
     const int n = sim.n_threads;
-    poison_shared(0);
+    poison_shared();
     for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE;
     for (int w = 0; w < (n + 31) / 32; ++w) sim.warps[w].arrived = 0;
     sim.cursor = sim.schedule == REVERSE ? 0 : n - 1;
@@ -439,9 +444,10 @@ inline bool run_block() {
 // thread, instead of killing Python. Installed only while a launch runs, on a stack of its own.
 // (A small overrun that stays inside mapped memory is not caught: see MINIGRAD_CUDA_SIM_ASAN.)
 inline void on_fault(int sig, siginfo_t* info, void*) {
-    if (!sim.current || sim.failed) {  // not in a kernel: what the default would do
-        signal(sig, SIG_DFL);
-        raise(sig);
+    if (!sim.current || sim.failed || !pthread_equal(pthread_self(), sim.os_thread)) {
+        // not a kernel's fault (another OS thread, say): put the previous handler back and
+        // return, so that the faulting instruction runs again and faults into that handler
+        sigaction(sig, sig == SIGSEGV ? &sim.old_segv : &sim.old_bus, nullptr);
         return;
     }
     report(sim.current, "%s at address %p: a read or write out of bounds (or a stack overflow)",
@@ -451,7 +457,6 @@ inline void on_fault(int sig, siginfo_t* info, void*) {
 }
 
 struct FaultGuard {
-    struct sigaction old_segv, old_bus;
     stack_t old_stack;
     static char* altstack() {
         static char* stack = (char*)mmap(nullptr, 1 << 16, PROT_READ | PROT_WRITE,
@@ -467,12 +472,13 @@ struct FaultGuard {
         sa.sa_sigaction = on_fault;
         sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
         sigemptyset(&sa.sa_mask);
-        sigaction(SIGSEGV, &sa, &old_segv);
-        sigaction(SIGBUS, &sa, &old_bus);
+        sim.os_thread = pthread_self();
+        sigaction(SIGSEGV, &sa, &sim.old_segv);
+        sigaction(SIGBUS, &sa, &sim.old_bus);
     }
     ~FaultGuard() {
-        sigaction(SIGSEGV, &old_segv, nullptr);
-        sigaction(SIGBUS, &old_bus, nullptr);
+        sigaction(SIGSEGV, &sim.old_segv, nullptr);
+        sigaction(SIGBUS, &sim.old_bus, nullptr);
         sigaltstack(&old_stack, nullptr);
     }
 };
@@ -489,7 +495,7 @@ inline void call(void (*f)(P...), void** args) {
 
 }  // namespace mg_sim
 
-// One launch: returns 0, or 1 with the message in error. dynamic_shared_bytes were poisoned too.
+// One launch: returns 0, or 1 with the message in error.
 extern "C" __attribute__((visibility("default"))) int mg_sim_run(
     const char* kernel, void (*entry)(void**), void** args, const unsigned* grid,
     const unsigned* block, unsigned long long dynamic_shared_bytes, int schedule,
@@ -499,6 +505,8 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
     sim.error = error, sim.error_len = error_len, sim.failed = false;
     sim.schedule = schedule;
     sim.rng = seed;
+    sim.dynamic_shared_bytes = dynamic_shared_bytes < MAX_DYNAMIC_SHARED ? dynamic_shared_bytes
+                                                                         : MAX_DYNAMIC_SHARED;
     sim.block_dim = {block[0], block[1], block[2]};
     sim.grid_dim = {grid[0], grid[1], grid[2]};
     const int n = (int)(block[0] * block[1] * block[2]);
@@ -527,7 +535,6 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
         for (unsigned y = 0; y < grid[1] && !status; ++y)
             for (unsigned x = 0; x < grid[0] && !status; ++x) {
                 sim.block_idx = {x, y, z};
-                memset(dynamic_shared, 0xff, dynamic_shared_bytes);
                 if (!run_block()) status = 1;
             }
     sim.current = nullptr;
