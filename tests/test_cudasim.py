@@ -533,11 +533,15 @@ def test_compile_errors_and_the_cache(tmp_path, monkeypatch):
     # a fresh process finds the library in the cache and does not compile again
     script = ("from minigrad import cudasim; import numpy as np; x = np.zeros(4, np.float32); "
               f"cudasim.compile_module({code!r}, options=('-DSCALE=2',), name='k.cu')"
-              ".get_function('k')(1, 4, (x,)); print(x.tolist())")
+              ".get_function('k')(1, 4, (x,)); print(x.tolist()); "
+              "c = cudasim.config; print(c.schedule, c.max_blocks, c.seed)")
     mtime = built[0].stat().st_mtime_ns
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=ROOT, env={**os.environ, "CXX": "/nonexistent-compiler-proves-cached"})
-    assert out.stdout.strip() == "[0.0, 2.0, 4.0, 6.0]", out.stderr
+                         cwd=ROOT, env={**os.environ, "CXX": "/nonexistent-compiler-proves-cached",
+                                        "MINIGRAD_CUDA_SIM_SCHEDULE": "run_ahead",
+                                        "MINIGRAD_CUDA_SIM_MAX_BLOCKS": "3",
+                                        "MINIGRAD_CUDA_SIM_SEED": "7"})
+    assert out.stdout.split("\n")[:2] == ["[0.0, 2.0, 4.0, 6.0]", "run_ahead 3 7"], out.stderr
     assert built[0].stat().st_mtime_ns == mtime
 
 
