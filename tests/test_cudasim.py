@@ -334,6 +334,11 @@ extern "C" __global__ void stray_write(float* x, long long offset) {
     if (threadIdx.x == 3) x[offset] = 1;
 }
 
+extern "C" __global__ void __launch_bounds__(256) restricted(const double* __restrict__ x,
+                                                             double* __restrict__ out) {
+    out[threadIdx.x] = 2 * x[threadIdx.x];
+}
+
 extern "C" __global__ void types(const bool* b, bool flag, unsigned char c, short s,
                                  unsigned u, unsigned long long ull, float* out) {
     out[0] = b[0] + flag + c + s + u + (float)ull;
@@ -461,6 +466,11 @@ def test_parameters_and_value_types(machinery):
     kernel((1,), (1,), (np.array([True]), True, np.uint8(2), np.int16(-3), np.uint32(4),
                         np.uint64(5), out))
     assert out[0] == 1 + 1 + 2 - 3 + 4 + 5
+    restricted = machinery.get_function("restricted")
+    assert restricted.parameters == [("const double*", "x"), ("double*", "out")]
+    x, out = np.arange(4.0), np.zeros(4)
+    restricted(1, 4, (x, out))   # grid and block as plain ints, as CuPy allows
+    np.testing.assert_array_equal(out, 2 * x)
 
 
 def _relu():
