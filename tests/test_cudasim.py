@@ -239,6 +239,72 @@ def test_kernel_matches_reference(op, suffix, restore_config):
             assert error <= TOL[suffix], (op, suffix, schedule, cap, error)
 
 
+EDGE = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e30, -1e30, 100.0, -100.0, 1e-30, 0.5, -2.0]
+
+
+@pytest.mark.parametrize("suffix", DTYPES)
+@pytest.mark.parametrize("op", ["relu_forward", "relu_backward", "sigmoid_forward",
+                                "sigmoid_backward", "tanh_forward", "tanh_backward",
+                                "erf_forward", "softmax_forward", "log_softmax_forward",
+                                "logsumexp_forward", "softmax_backward", "log_softmax_backward",
+                                "soft_threshold"])
+def test_kernels_on_nan_inf_and_huge_values(op, suffix, restore_config):
+    """NaN, ±inf, ±0 and huge values go where the reference sends them (equal_nan)."""
+    dtype = DTYPES[suffix]
+    rng = np.random.default_rng(5)
+    if op in ("relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward",
+              "tanh_forward", "tanh_backward", "erf_forward", "soft_threshold"):
+        x = np.array(EDGE * 3, dtype)
+        inputs = [x] if op.endswith("forward") or op == "soft_threshold" else \
+            [x, np.array(rng.permutation(EDGE * 3), dtype)]
+        n = x.size
+        if op == "soft_threshold":
+            args, ref_args = (x, dtype(0.5), dtype(2.0)), (x, dtype(0.5), dtype(2.0))
+        else:
+            args = ref_args = tuple(inputs)
+        out, want = np.empty(n, dtype), np.empty(n, dtype)
+        launch = (grid(n), (ELEMENTWISE_BLOCK,), (*args, out, np.int64(n)))
+    else:   # rows with -inf entries, a row of -inf only, a +inf entry, a NaN
+        x = rng.standard_normal((5, 40)).astype(dtype)
+        x[0, ::3], x[1], x[2, 7], x[3, 11] = -np.inf, -np.inf, np.inf, np.nan
+        if op.endswith("backward"):
+            ref_args = (x, rng.standard_normal((5, 40)).astype(dtype))
+            ref_args[1][4, 5] = np.inf
+        else:
+            ref_args = (x,)
+        shape = (5,) if op == "logsumexp_forward" else (5, 40)
+        out, want = np.empty(shape, dtype), np.empty(shape, dtype)
+        launch = ((5,), row_block(40), (*ref_args, out, np.int64(5), np.int64(40)))
+    with np.errstate(all="ignore"):
+        getattr(reference, op)(*ref_args, want)
+    filename = {"erf_forward": "loss.cu", "soft_threshold": "prox.cu"}.get(
+        op, "softmax.cu" if "softmax" in op or "logsumexp" in op else "activation.cu")
+    for schedule in ("round_robin", "run_ahead"):
+        cudasim.configure(schedule, max_blocks=2)
+        out[...] = 7
+        module(filename).get_function(f"{op}_{suffix}")(*launch)
+        tol = dict(rtol=2e-6, atol=1e-6) if suffix == "f32" else dict(rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(out, want, equal_nan=True, err_msg=f"{op} {schedule}", **tol)
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+def test_cross_entropy_with_a_masked_logit(eps):
+    """A -inf logit (a masked class that is not the target): the loss is finite without label
+    smoothing (no 0 * inf) and +inf with it, as the reference (issue 15's bug 3)."""
+    x = np.array([[0.5, -np.inf, 2.0], [1.0, 0.0, -np.inf]])
+    target, weight = np.array([0, 1], np.int64), np.ones(3)
+    probs, loss = np.empty_like(x), np.empty(2)
+    want_probs, want_loss = np.empty_like(x), np.empty(2)
+    with np.errstate(all="ignore"):
+        reference.cross_entropy_forward(x, target, weight, eps, -100, want_probs, want_loss)
+    module("loss.cu").get_function("cross_entropy_forward_f64")(
+        (1,), (256,), (x, target, weight, np.float64(eps), np.int64(-100), probs, loss,
+                       np.int64(2), np.int64(3)))
+    np.testing.assert_allclose(loss, want_loss, rtol=1e-14)
+    np.testing.assert_allclose(probs, want_probs, rtol=1e-14)
+    assert np.isfinite(loss).all() == (eps == 0)
+
+
 def test_every_kernel_of_the_sources_is_tested():
     names = set()
     for src in SOURCES:
