@@ -461,6 +461,14 @@ def test_schedules_order_the_threads(machinery, schedule, first, again, restore_
     np.testing.assert_array_equal(after, list(again))
 
 
+def test_run_ahead_lets_warp_k_lead_in_block_k(machinery, restore_config):
+    cudasim.configure("run_ahead")
+    counter, when, after = np.zeros(1, np.int32), np.zeros(64, np.int32), np.zeros(64, np.int32)
+    machinery.get_function("order")((2,), (64,), (counter, when, after))  # block 1 writes last
+    np.testing.assert_array_equal(when, [*range(192, 224), *range(128, 160)])
+    np.testing.assert_array_equal(after, [*range(224, 256), *range(160, 192)])
+
+
 def test_random_schedule_is_seeded(machinery, restore_config):
     runs = []
     for seed in (1, 1, 2):

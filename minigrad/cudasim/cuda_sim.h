@@ -11,9 +11,11 @@
 // no signal mask and so make no system call; a fiber whose thread returned runs the same
 // thread slot of the next block.)
 // Which runnable fiber goes next is the schedule: round_robin (thread 0, 1, 2, ... each to its
-// next synchronisation point), reverse (the last thread first), run_ahead (always the lowest
-// runnable thread, so warp 0 runs as far as it can before warp 1 moves: a missing
-// __syncthreads then shows), random (a seeded random runnable thread).
+// next synchronisation point), reverse (the same from the last thread down), run_ahead (one
+// warp runs as far as it can before the next warp moves, then that one, ...: a missing
+// __syncthreads then shows; the warp that leads is warp 0 in block 0, warp 1 in block 1, ...,
+// so that both "read too early" and "overwritten too early" show), random (a seeded random
+// runnable thread).
 // Errors (a barrier some threads never reach, a full-mask shuffle in a partial warp, lanes of a
 // shuffle missing, ...) stop the launch with a message naming the kernel, block and thread.
 //
@@ -116,7 +118,8 @@ struct Simulator {
     size_t error_len = 0;
     bool failed = false;
     int schedule = ROUND_ROBIN;
-    int cursor = 0;
+    int cursor = 0;         // round_robin / reverse: the thread run last
+    int leader = 0;         // run_ahead: the first thread of the warp that leads
     uint64_t rng = 0;       // splitmix64 state of the random schedule
     size_t dynamic_shared_bytes = 0;  // of this launch (its shared_mem)
     pthread_t os_thread;    // the one running the launch
@@ -305,9 +308,11 @@ inline void syncwarp(int line, unsigned mask = 0xffffffffu) {
 inline int pick_runnable() {
     const int n = sim.n_threads;
     switch (sim.schedule) {
-        case RUN_AHEAD:
-            for (int i = 0; i < n; ++i)
+        case RUN_AHEAD:  // the first runnable thread, counting from the leading warp's first
+            for (int k = 0; k < n; ++k) {
+                const int i = (sim.leader + k) % n;
                 if (sim.threads[i].state == RUNNABLE) return i;
+            }
             return -1;
         case RANDOM: {
             static int ready[MAX_THREADS];
@@ -427,6 +432,9 @@ inline bool run_block() {
     for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE;
     for (int w = 0; w < (n + 31) / 32; ++w) sim.warps[w].arrived = 0;
     sim.cursor = sim.schedule == REVERSE ? 0 : n - 1;
+    const unsigned block = sim.block_idx.x + sim.grid_dim.x * (sim.block_idx.y +
+                                                                 sim.grid_dim.y * sim.block_idx.z);
+    sim.leader = (int)(block % ((n + 31) / 32)) * 32;
     for (;;) {
         int next = pick_runnable();
         if (next < 0) {
