@@ -330,6 +330,13 @@ extern "C" __global__ void warp_ops(const int* v, int* out, int width) {
     out[8 * t + 7] = (int)(2 * __shfl_sync(0xffffffffu, (double)x * 0.5, t ^ 1));  // v[t ^ 1]
 }
 
+extern "C" __global__ void barrier_votes(const int* v, int* out) {
+    const int x = v[threadIdx.x];
+    out[3 * threadIdx.x + 0] = __syncthreads_count(x > 0);
+    out[3 * threadIdx.x + 1] = __syncthreads_and(x > -5);
+    out[3 * threadIdx.x + 2] = __syncthreads_or(x > 100);
+}
+
 extern "C" __global__ void atomics(float* f, double* d, int* i, unsigned long long* u) {
     atomicAdd(f, 0.5f);
     atomicAdd(d, 0.25);
@@ -438,6 +445,13 @@ def test_shuffles_and_votes(machinery, width, restore_config):
         out = np.zeros((32, 8), np.int32)
         machinery.get_function("warp_ops")((1,), (32,), (v, out, np.int32(width)))
         np.testing.assert_array_equal(out, want.astype(np.int32))
+
+
+def test_barrier_votes(machinery):
+    v = np.arange(-3, 45, dtype=np.int32)   # 48 threads: 44 positive, all > -5, none > 100
+    out = np.zeros((48, 3), np.int32)
+    machinery.get_function("barrier_votes")((1,), (48,), (v, out))
+    np.testing.assert_array_equal(out, np.tile([44, 1, 0], (48, 1)))
 
 
 def test_atomics(machinery):

@@ -202,11 +202,14 @@ inline void resume(Thread* t) {
 
 // ---- __syncthreads -----------------------------------------------------------------------------
 
-inline void syncthreads(int line, int site) {
+// Returns how many threads of the block passed a nonzero predicate (__syncthreads_count).
+inline int syncthreads(int line, int site, int predicate = 0) {
     sim.current->state = AT_BARRIER;
     sim.current->barrier_line = line;
     sim.current->barrier_site = site;
+    sim.current->value = predicate != 0;
     yield();  // the scheduler releases the barrier once every thread of the block waits at it
+    return (int)sim.current->result;
 }
 
 // ---- warp operations ---------------------------------------------------------------------------
@@ -378,7 +381,9 @@ inline bool release_or_fail() {
                exited->idx.x, exited->idx.y, exited->idx.z);
         return true;
     }
-    for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE;  // the barrier releases
+    int count = 0;  // the barrier releases
+    for (int i = 0; i < n; ++i) count += (int)sim.threads[i].value;
+    for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE, sim.threads[i].result = count;
     return false;
 }
 
@@ -558,7 +563,11 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
 #define gridDim (mg_sim::sim.grid_dim)
 #define warpSize 32
 
-#define __syncthreads() ::mg_sim::syncthreads(__LINE__, __COUNTER__)
+#define __syncthreads() ((void)::mg_sim::syncthreads(__LINE__, __COUNTER__))
+#define __syncthreads_count(p) ::mg_sim::syncthreads(__LINE__, __COUNTER__, (p))
+#define __syncthreads_and(p) \
+    (::mg_sim::syncthreads(__LINE__, __COUNTER__, (p)) == ::mg_sim::sim.n_threads)
+#define __syncthreads_or(p) (::mg_sim::syncthreads(__LINE__, __COUNTER__, (p)) > 0)
 #define __syncwarp(...) ::mg_sim::syncwarp(__LINE__, ##__VA_ARGS__)
 #define __shfl_sync(...) ::mg_sim::shuffle(::mg_sim::SHFL_IDX, __LINE__, __VA_ARGS__)
 #define __shfl_up_sync(...) ::mg_sim::shuffle(::mg_sim::SHFL_UP, __LINE__, __VA_ARGS__)
