@@ -9,7 +9,7 @@ PYX     := $(wildcard csrc/cpu/*.pyx)
 CU      := $(wildcard csrc/cuda/*.cu)
 PYTEST_ARGS ?= -q
 
-.PHONY: all venv build test demo check bench ptx clean
+.PHONY: all venv build test test-asan demo check bench ptx clean
 
 all: test
 
@@ -33,6 +33,12 @@ build: $(STAMP) $(PYX)
 
 test: build
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The CUDA simulator's tests under AddressSanitizer (kernels compiled with -fsanitize=address):
+# an out-of-bounds read or write in a csrc/cuda kernel is reported at its .cu line.
+test-asan: build
+	MINIGRAD_CUDA_SIM_ASAN=1 LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0 \
+		$(BIN)/python -m pytest -q tests/test_cudasim.py tests/test_cudasim_planted.py
 
 demo: build
 	$(BIN)/python -m minigrad demo

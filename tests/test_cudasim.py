@@ -176,6 +176,19 @@ def _cross_entropy(op, eps, rows=300, classes=7, ignore=-100):
     return build
 
 
+def _lstm_gates(rows=37, hidden=9):
+    def build(rng, dtype, cap):
+        gates = (rng.standard_normal((rows, 4 * hidden)) * 4).astype(dtype)
+        c = rng.standard_normal((rows, hidden)).astype(dtype)
+        h_out, c_out = np.full_like(c, np.nan), np.full_like(c, np.nan)
+        want_h, want_c = np.empty_like(c), np.empty_like(c)
+        reference.lstm_pointwise_forward(gates, c, want_h, want_c)
+        return Launch(grid(c.size), (ELEMENTWISE_BLOCK,),
+                      (gates, c, h_out, c_out, np.int64(rows), np.int64(hidden)),
+                      [h_out, c_out], [want_h, want_c])
+    return build
+
+
 CASES = {
     "relu_forward": ("activation.cu", _elementwise("relu_forward", 1)),
     "relu_backward": ("activation.cu", _elementwise("relu_backward", 2)),
@@ -204,6 +217,7 @@ CASES = {
     "cross_entropy_forward": ("loss.cu", _cross_entropy("cross_entropy_forward", 0.1)),
     "cross_entropy_backward": ("loss.cu", _cross_entropy("cross_entropy_backward", 0.1)),
     "erf_forward": ("loss.cu", _elementwise("erf_forward", 1)),
+    "lstm_pointwise_forward": ("rnn.cu", _lstm_gates()),
 }
 DTYPES = {"f32": np.float32, "f64": np.float64}
 TOL = {"f32": 2e-5, "f64": 1e-12}   # of |error| / max(1, |reference|): sums in another order
