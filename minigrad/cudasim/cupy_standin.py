@@ -81,9 +81,26 @@ def _unwrap_kwargs(kwargs, who):
     return {k: _unwrap(v, who) for k, v in kwargs.items()}
 
 
+# functions and methods whose arguments after the array are axes or a shape: CuPy reads those
+# as a sequence of ints, so a small numpy integer array is accepted there (np.argsort(...))
+_SHAPE_ARGUMENTS = frozenset({"transpose", "reshape", "moveaxis", "broadcast_to", "expand_dims",
+                              "tile", "squeeze"})
+
+
+def _as_shape(x):
+    if isinstance(x, numpy.ndarray) and x.ndim <= 1 and x.dtype.kind in "iu":
+        return tuple(int(i) for i in x.reshape(-1)) if x.ndim else int(x)
+    return x
+
+
 def _device_function(func, name):
     """``func`` (a numpy function or ufunc) as a cupy function: cupy arrays in, cupy arrays out."""
+    shapes = name in _SHAPE_ARGUMENTS
+
     def cupy_function(*args, **kwargs):
+        if shapes:
+            args = args[:1] + tuple(_as_shape(a) for a in args[1:])
+            kwargs = {k: _as_shape(v) for k, v in kwargs.items()}
         return _wrap(func(*_unwrap(args, f"cupy.{name}"), **_unwrap_kwargs(kwargs, name)))
     cupy_function.__name__ = cupy_function.__qualname__ = name
     cupy_function.__doc__ = f"cupy.{name} (the stand-in: numpy.{name} on the held arrays)"
@@ -155,6 +172,10 @@ class ndarray:
         if name in _METHODS:
             method = getattr(self._a, name)
             who = f"cupy.ndarray.{name}"
+            if name in _SHAPE_ARGUMENTS:
+                return lambda *args, **kwargs: _wrap(method(
+                    *_unwrap(tuple(_as_shape(a) for a in args), who),
+                    **_unwrap_kwargs({k: _as_shape(v) for k, v in kwargs.items()}, who)))
             return lambda *args, **kwargs: _wrap(method(*_unwrap(args, who),
                                                         **_unwrap_kwargs(kwargs, who)))
         raise _missing(f"cupy.ndarray.{name}")
