@@ -10,6 +10,7 @@ Compiler: ``$CXX`` or g++. Flags: ``-O1 -g`` unless ``$MINIGRAD_CUDA_SIM_CFLAGS`
 AddressSanitizer (then Python must start with libasan preloaded, see ``asan_preload``).
 """
 import hashlib
+import json
 import os
 import shlex
 import subprocess
@@ -93,30 +94,43 @@ def preprocess(code, options, name):
 
 
 def build(code, options, name):
-    """(path of kernels.so, {kernel: [Parameter]}), compiling only on a cache miss."""
-    kernels = _source.find_kernels(preprocess(code, options, name))
-    source = _source.rewrite(code) + _source.entry_points(kernels)
+    """(path of kernels.so, {kernel: [Parameter]}), preprocessing and compiling only on a cache
+    miss: the entry also keeps the kernels' parameter lists (kernels.json), so a hit needs no
+    compiler at all."""
     with open(HEADER, encoding="utf-8") as f:
         header = f.read()
     # -fvisibility=hidden, -fno-gnu-unique: each library keeps its own simulator state
     flags = ["-std=gnu++17", "-shared", "-fPIC", "-w", "-fvisibility=hidden", "-fno-gnu-unique",
              *compile_flags(), *kept_options(options)]
-    version = _run([compiler(), "--version"], "asking the compiler its version")
-    key = hashlib.sha256("\0".join([header, source, name, version, *flags]).encode()).hexdigest()
+    key = hashlib.sha256("\0".join([header, code, name, *flags]).encode()).hexdigest()
     entry = os.path.join(cache_dir(), key[:24])
-    library = os.path.join(entry, "kernels.so")
-    if not os.path.exists(library):
-        os.makedirs(entry, exist_ok=True)
-        src_path = os.path.join(entry, os.path.basename(name) or "kernel.cu")
-        with open(src_path, "w", encoding="utf-8") as f:
-            f.write(source)
-        fd, tmp_library = tempfile.mkstemp(suffix=".so", dir=entry)
-        os.close(fd)
-        try:
-            _run([compiler(), *flags, "-include", HEADER, "-x", "c++", src_path, "-o",
-                  tmp_library], f"compiling {name} for the CUDA simulator")
-            os.replace(tmp_library, library)  # atomic: a parallel process sees all or nothing
-        finally:
-            if os.path.exists(tmp_library):
-                os.remove(tmp_library)
+    library, listing = os.path.join(entry, "kernels.so"), os.path.join(entry, "kernels.json")
+    if os.path.exists(library) and os.path.exists(listing):
+        with open(listing, encoding="utf-8") as f:
+            return library, {k: [_source.Parameter(p) for p in params]
+                             for k, params in json.load(f).items()}
+    kernels = _source.find_kernels(preprocess(code, options, name))
+    source = _source.rewrite(code) + _source.entry_points(kernels)
+    os.makedirs(entry, exist_ok=True)
+    src_path = os.path.join(entry, os.path.basename(name) or "kernel.cu")
+    with open(src_path, "w", encoding="utf-8") as f:
+        f.write(source)
+    fd, tmp_library = tempfile.mkstemp(suffix=".so", dir=entry)
+    os.close(fd)
+    try:
+        _run([compiler(), *flags, "-include", HEADER, "-x", "c++", src_path, "-o", tmp_library],
+             f"compiling {name} for the CUDA simulator")
+        _write_atomically(listing, json.dumps({k: [p.text for p in params]
+                                               for k, params in kernels.items()}))
+        os.replace(tmp_library, library)  # atomic: a parallel process sees all or nothing
+    finally:
+        if os.path.exists(tmp_library):
+            os.remove(tmp_library)
     return library, kernels
+
+
+def _write_atomically(path, text):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)

@@ -30,6 +30,7 @@ class SimulatorError(RuntimeError):
 SCHEDULES = ("round_robin", "reverse", "run_ahead", "random")
 _launch_lock = threading.Lock()   # the simulator's state in each library is global
 _ERROR_BYTES = 2048
+_MAX_DYNAMIC_SHARED = 227 * 1024  # bytes: cuda_sim.h's MAX_DYNAMIC_SHARED
 
 
 class _Config:
@@ -181,9 +182,6 @@ class Kernel:
             raise SimulatorError(error.value.decode(errors="replace"))
 
 
-_MAX_DYNAMIC_SHARED = 227 * 1024
-
-
 def _describe(arg):
     if isinstance(arg, np.ndarray):
         return f"numpy array of {arg.dtype} {arg.shape}"
@@ -216,11 +214,18 @@ class Module:
 
     def get_function(self, name):
         if name not in self._kernels:
-            raise KeyError(f"{self.name} has no extern \"C\" __global__ kernel {name!r}; it has: "
-                           f"{', '.join(self._kernels) or 'none'}")
+            raise KernelNotFound(f"{self.name} has no extern \"C\" __global__ kernel {name!r}; it "
+                                 f"has: {', '.join(self._kernels) or 'none'}")
         if name not in self._functions:
             self._functions[name] = Kernel(self, name, self._kernels[name])
         return self._functions[name]
+
+
+class KernelNotFound(KeyError):
+    """get_function of a name the module does not define (the message lists those it does)."""
+
+    def __str__(self):
+        return str(self.args[0])
 
 
 _modules = {}
@@ -229,7 +234,7 @@ _modules = {}
 def compile_module(code, options=(), name="kernel.cu"):
     """The module of ``code`` (CUDA C), compiled once per process and cached on disk."""
     key = (code, tuple(options), name, _build.asan_enabled(),
-           os.environ.get("MINIGRAD_CUDA_SIM_CFLAGS"))
+           os.environ.get("MINIGRAD_CUDA_SIM_CFLAGS"), _build.cache_dir())
     if key not in _modules:
         _modules[key] = Module(code, options, name)
     return _modules[key]

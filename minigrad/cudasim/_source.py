@@ -44,6 +44,7 @@ class Parameter:
     know), ``const`` (a pointer to const: the kernel only reads it)."""
 
     def __init__(self, text):
+        self.text = " ".join(text.split())
         tokens = re.findall(r"\w+|\*|&", text)
         self.name = ""
         if len(tokens) >= 2 and re.fullmatch(r"\w+", tokens[-1]) and tokens[-1] not in \

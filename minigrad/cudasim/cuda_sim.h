@@ -2,15 +2,20 @@
 // the CPU, one simulated thread per CUDA thread (minigrad/cudasim, issue 15).
 //
 // How a launch runs (mg_sim_run below): the blocks of the grid one after another; inside a
-// block every CUDA thread is a fiber (ucontext) with its own stack, and a scheduler picks which
-// fiber runs next. A fiber runs until it reaches a synchronisation point (__syncthreads, a warp
-// shuffle or vote, __syncwarp) or returns; it then waits until the point completes:
+// block every CUDA thread is a fiber with its own stack, and a scheduler picks which fiber runs
+// next. A fiber runs until it reaches a synchronisation point (__syncthreads, a warp shuffle or
+// vote, __syncwarp) or returns; it then waits until the point completes:
 //   * a barrier completes when every thread of the block waits at it (the same __syncthreads);
 //   * a warp operation completes when every lane of its mask has arrived at it.
+// (A fiber's stack is set up once with makecontext; switches are _setjmp/_longjmp, which save
+// no signal mask and so make no system call; a fiber whose thread returned runs the same
+// thread slot of the next block.)
 // Which runnable fiber goes next is the schedule: round_robin (thread 0, 1, 2, ... each to its
-// next synchronisation point), reverse (the last thread first), run_ahead (always the lowest
-// runnable thread, so warp 0 runs as far as it can before warp 1 moves: a missing
-// __syncthreads then shows), random (a seeded random runnable thread).
+// next synchronisation point), reverse (the same from the last thread down), run_ahead (one
+// warp runs as far as it can before the next warp moves, then that one, ...: a missing
+// __syncthreads then shows; the warp that leads is warp 0 in block 0, warp 1 in block 1, ...,
+// so that both "read too early" and "overwritten too early" show), random (a seeded random
+// runnable thread).
 // Errors (a barrier some threads never reach, a full-mask shuffle in a partial warp, lanes of a
 // shuffle missing, ...) stop the launch with a message naming the kernel, block and thread.
 //
@@ -20,20 +25,27 @@
 // Everything here is cooperative (one OS thread): atomics are plain read-modify-writes.
 // Built-ins: threadIdx, blockIdx, blockDim, gridDim, warpSize.
 #pragma once
+// _longjmp between stacks is what fibers do; glibc's fortified longjmp refuses it
+#undef _FORTIFY_SOURCE
 
 #include <math.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <ucontext.h>
 
+#if defined(__SANITIZE_ADDRESS__)  // MINIGRAD_CUDA_SIM_ASAN=1: tell ASan about stack switches
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #include <cmath>
-#include <random>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 // ---- qualifiers: host C++ has one kind of function and one kind of memory -------------------
 #define __global__
@@ -64,12 +76,19 @@ static const char* const WARP_NAMES[] = {"__shfl_sync", "__shfl_up_sync", "__shf
 const size_t STACK_BYTES = 256 * 1024;          // per simulated thread (lazily committed)
 const size_t MAX_DYNAMIC_SHARED = 227 * 1024;   // the largest opt-in amount of current GPUs
 
+const int MAX_THREADS = 1024;
+
 struct Thread {
-    ucontext_t context;
+    ucontext_t context;    // only to start the fiber on its stack
+    jmp_buf jump;          // where the fiber continues when the scheduler resumes it
+    char* stack = nullptr;
+    void* asan_fake_stack = nullptr;
+    bool idle = false;     // parked, ready to run a new thread body (false: boot it first)
     uint3 idx;             // threadIdx
     int linear;            // x + y*bx + z*bx*by: its warp is linear / 32, its lane linear % 32
     State state;
     int barrier_line;      // source line of the __syncthreads it waits at
+    int barrier_site;      // which __syncthreads (two on one line are two barriers)
     uint64_t value;        // what it brought to a warp operation (bits of the value)
     int arg;               // its srcLane / delta / laneMask
     uint64_t result;       // what the warp operation gave back
@@ -85,11 +104,13 @@ struct Warp {
 struct Simulator {
     Thread* current = nullptr;
     uint3 block_idx{}, block_dim{}, grid_dim{};
-    std::vector<Thread> threads;
-    std::vector<Warp> warps;
-    ucontext_t scheduler;
-    char* stacks = nullptr;
-    size_t stack_count = 0;
+    Thread threads[MAX_THREADS];
+    int n_threads = 0;
+    Warp warps[MAX_THREADS / 32];
+    jmp_buf scheduler;
+    void* asan_fake_stack = nullptr;       // the scheduler's, while a fiber runs
+    const void* scheduler_stack = nullptr; // the scheduler's stack as ASan saw it
+    size_t scheduler_stack_size = 0;
     void (*entry)(void**) = nullptr;
     void** args = nullptr;
     const char* kernel = "";
@@ -97,8 +118,12 @@ struct Simulator {
     size_t error_len = 0;
     bool failed = false;
     int schedule = ROUND_ROBIN;
-    int cursor = 0;
-    std::mt19937_64 rng;
+    int cursor = 0;         // round_robin / reverse: the thread run last
+    int leader = 0;         // run_ahead: the first thread of the warp that leads
+    uint64_t rng = 0;       // splitmix64 state of the random schedule
+    size_t dynamic_shared_bytes = 0;  // of this launch (its shared_mem)
+    pthread_t os_thread;    // the one running the launch
+    struct sigaction old_segv, old_bus;  // the handlers before the launch
 };
 inline Simulator sim;
 
@@ -109,9 +134,10 @@ alignas(16) inline char dynamic_shared[MAX_DYNAMIC_SHARED];
 inline void vreport(const Thread* t, const char* fmt, va_list ap) {
     if (sim.failed) return;  // the first error is the one reported
     sim.failed = true;
-    int k = snprintf(sim.error, sim.error_len, "kernel %s, block (%u, %u, %u), thread (%u, %u, %u): ",
-                     sim.kernel, sim.block_idx.x, sim.block_idx.y, sim.block_idx.z, t->idx.x,
-                     t->idx.y, t->idx.z);
+    int k = snprintf(sim.error, sim.error_len,
+                     "kernel %s, block (%u, %u, %u), thread (%u, %u, %u): ", sim.kernel,
+                     sim.block_idx.x, sim.block_idx.y, sim.block_idx.z, t->idx.x, t->idx.y,
+                     t->idx.z);
     if (k >= 0 && (size_t)k < sim.error_len) vsnprintf(sim.error + k, sim.error_len - k, fmt, ap);
 }
 
@@ -122,23 +148,68 @@ inline void report(const Thread* t, const char* fmt, ...) {
     va_end(ap);
 }
 
+inline void yield();
+
 // Back to the scheduler, which stops the launch: this fiber is never resumed.
 [[noreturn]] inline void fail(const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vreport(sim.current, fmt, ap);
     va_end(ap);
-    for (;;) swapcontext(&sim.current->context, &sim.scheduler);
+    for (;;) yield();
 }
 
-inline void yield() { swapcontext(&sim.current->context, &sim.scheduler); }
+// AddressSanitizer keeps shadow state per stack: each switch between stacks is announced
+// (start) and confirmed (finish). Without ASan these are no-ops.
+inline void leaving_scheduler_for(Thread* t) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(&sim.asan_fake_stack, t->stack, STACK_BYTES);
+#endif
+}
+inline void back_in_scheduler() {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(sim.asan_fake_stack, nullptr, nullptr);
+#endif
+}
+inline void leaving_fiber(Thread* t) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(&t->asan_fake_stack, sim.scheduler_stack,
+                                   sim.scheduler_stack_size);
+#endif
+}
+inline void back_in_fiber(Thread* t) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(t->asan_fake_stack, &sim.scheduler_stack,
+                                    &sim.scheduler_stack_size);
+#endif
+}
+
+// From the running fiber back to the scheduler; returns when the scheduler resumes it.
+inline void yield() {
+    Thread* t = sim.current;
+    leaving_fiber(t);
+    if (!_setjmp(t->jump)) _longjmp(sim.scheduler, 1);
+    back_in_fiber(sim.current);
+}
+
+// From the scheduler into fiber t; returns when t yields, returns or fails.
+inline void resume(Thread* t) {
+    sim.current = t;
+    leaving_scheduler_for(t);
+    if (!_setjmp(sim.scheduler)) _longjmp(t->jump, 1);
+    back_in_scheduler();
+}
 
 // ---- __syncthreads -----------------------------------------------------------------------------
 
-inline void syncthreads(int line) {
+// Returns how many threads of the block passed a nonzero predicate (__syncthreads_count).
+inline int syncthreads(int line, int site, int predicate = 0) {
     sim.current->state = AT_BARRIER;
     sim.current->barrier_line = line;
+    sim.current->barrier_site = site;
+    sim.current->value = predicate != 0;
     yield();  // the scheduler releases the barrier once every thread of the block waits at it
+    return (int)sim.current->result;
 }
 
 // ---- warp operations ---------------------------------------------------------------------------
@@ -198,7 +269,8 @@ inline uint64_t warp_collective(int kind, unsigned mask, uint64_t value, int arg
              "(blockDim %u x %u x %u is not a multiple of 32)", name, line, mask, warp, w.size,
              sim.block_dim.x, sim.block_dim.y, sim.block_dim.z);
     if (!(mask >> lane & 1u))
-        fail("%s at line %d: the calling lane %d is not in its mask 0x%08x", name, line, lane, mask);
+        fail("%s at line %d: the calling lane %d is not in its mask 0x%08x", name, line, lane,
+             mask);
     if (width < 1 || width > 32 || (width & (width - 1)))
         fail("%s at line %d: width %d is not a power of 2 in 1..32", name, line, width);
     if (w.arrived == 0) {
@@ -237,18 +309,24 @@ inline void syncwarp(int line, unsigned mask = 0xffffffffu) {
 // ---- the scheduler -----------------------------------------------------------------------------
 
 inline int pick_runnable() {
-    const int n = (int)sim.threads.size();
+    const int n = sim.n_threads;
     switch (sim.schedule) {
-        case RUN_AHEAD:
-            for (int i = 0; i < n; ++i)
+        case RUN_AHEAD:  // the first runnable thread, counting from the leading warp's first
+            for (int k = 0; k < n; ++k) {
+                const int i = (sim.leader + k) % n;
                 if (sim.threads[i].state == RUNNABLE) return i;
+            }
             return -1;
         case RANDOM: {
-            std::vector<int> ready;
+            static int ready[MAX_THREADS];
+            int count = 0;
             for (int i = 0; i < n; ++i)
-                if (sim.threads[i].state == RUNNABLE) ready.push_back(i);
-            if (ready.empty()) return -1;
-            return ready[sim.rng() % ready.size()];
+                if (sim.threads[i].state == RUNNABLE) ready[count++] = i;
+            if (count == 0) return -1;
+            uint64_t z = (sim.rng += 0x9e3779b97f4a7c15ull);  // splitmix64
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+            return ready[(z ^ (z >> 31)) % count];
         }
         default: {  // ROUND_ROBIN (upwards from the last one run) or REVERSE (downwards)
             const int step = sim.schedule == REVERSE ? n - 1 : 1;
@@ -263,13 +341,14 @@ inline int pick_runnable() {
 
 // Nothing can run: the block has finished, a barrier releases, or the block is stuck (an error).
 inline bool release_or_fail() {
-    const int n = (int)sim.threads.size();
+    const int n = sim.n_threads;
     const Thread *waiting = nullptr, *other = nullptr, *exited = nullptr, *in_warp = nullptr;
-    for (const Thread& t : sim.threads) {
+    for (int i = 0; i < n; ++i) {
+        const Thread& t = sim.threads[i];
         if (t.state == EXITED) { if (!exited) exited = &t; }
         else if (t.state == AT_WARP) { if (!in_warp) in_warp = &t; }
         else if (!waiting) waiting = &t;
-        else if (t.barrier_line != waiting->barrier_line && !other) other = &t;
+        else if (t.barrier_site != waiting->barrier_site && !other) other = &t;
     }
     if (!waiting && !in_warp) return false;  // every thread returned: the block is done
     if (in_warp) {
@@ -278,7 +357,7 @@ inline bool release_or_fail() {
         for (int l = 0; l < w.size; ++l) {
             const Thread& lane = sim.threads[warp * 32 + l];
             if (!(w.mask >> l & 1u) || (w.arrived >> l & 1u)) continue;
-            report(in_warp, "%s at line %d (mask 0x%08x) waits for lane %d, which %s", 
+            report(in_warp, "%s at line %d (mask 0x%08x) waits for lane %d, which %s",
                    WARP_NAMES[w.kind], w.line, w.mask, l,
                    lane.state == EXITED ? "has returned (lanes missing from a full-mask warp "
                                           "operation)" : "waits at a __syncthreads");
@@ -302,52 +381,65 @@ inline bool release_or_fail() {
                exited->idx.x, exited->idx.y, exited->idx.z);
         return true;
     }
-    for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE;  // the barrier releases
+    int count = 0;  // the barrier releases
+    for (int i = 0; i < n; ++i) count += (int)sim.threads[i].value;
+    for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE, sim.threads[i].result = count;
     return false;
 }
 
+// A fiber's life: park; when resumed, run the kernel as the thread of its slot; park again.
 inline void fiber_main() {
-    sim.entry(sim.args);
-    sim.current->state = EXITED;
-    for (;;) swapcontext(&sim.current->context, &sim.scheduler);
+    back_in_fiber(sim.current);
+    for (;;) {
+        sim.current->idle = true;
+        yield();
+        sim.current->idle = false;
+        sim.entry(sim.args);
+        sim.current->state = EXITED;
+    }
+}
+
+// Start slot t's fiber on its own stack (its first use, or after a launch that failed left it
+// in the middle of a kernel) and let it park.
+inline bool boot(Thread& t) {
+    if (!t.stack) {
+        void* p = mmap(nullptr, STACK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) return false;
+        mprotect(p, 4096, PROT_NONE);  // a guard page: a stack overflow faults
+        t.stack = (char*)p;
+    }
+    getcontext(&t.context);
+    t.context.uc_stack.ss_sp = t.stack;
+    t.context.uc_stack.ss_size = STACK_BYTES;
+    t.context.uc_link = nullptr;
+    makecontext(&t.context, fiber_main, 0);
+    sim.current = &t;
+    leaving_scheduler_for(&t);
+    if (!_setjmp(sim.scheduler)) setcontext(&t.context);
+    back_in_scheduler();
+    return true;
 }
 
 // Poison what the block's shared memory holds, so reading it before writing it shows as NaN.
 extern "C" char __start_mg_sim_shared[] __attribute__((weak, visibility("hidden")));
 extern "C" char __stop_mg_sim_shared[] __attribute__((weak, visibility("hidden")));
 
-inline void poison_shared(size_t dynamic_bytes) {
+inline void poison_shared() {
     if (__start_mg_sim_shared != nullptr)
         memset(__start_mg_sim_shared, 0xff, __stop_mg_sim_shared - __start_mg_sim_shared);
-    memset(dynamic_shared, 0xff, dynamic_bytes);
-}
-
-inline bool ensure_stacks(size_t count) {
-    if (count <= sim.stack_count) return true;
-    if (sim.stacks) munmap(sim.stacks, sim.stack_count * STACK_BYTES);
-    void* p = mmap(nullptr, count * STACK_BYTES, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) { sim.stacks = nullptr, sim.stack_count = 0; return false; }
-    sim.stacks = (char*)p, sim.stack_count = count;
-    for (size_t i = 0; i < count; ++i)  // a guard page below each stack: overflow faults
-        mprotect(sim.stacks + i * STACK_BYTES, 4096, PROT_NONE);
-    return true;
+    memset(dynamic_shared, 0xff, sim.dynamic_shared_bytes);
 }
 
 inline bool run_block() {
-    const int n = (int)sim.threads.size();
-    poison_shared(0);
-    for (int i = 0; i < n; ++i) {
-        Thread& t = sim.threads[i];
-        t.state = RUNNABLE;
-        getcontext(&t.context);
-        t.context.uc_stack.ss_sp = sim.stacks + (size_t)i * STACK_BYTES;
-        t.context.uc_stack.ss_size = STACK_BYTES;
-        t.context.uc_link = nullptr;
-        makecontext(&t.context, fiber_main, 0);
-    }
-    for (Warp& w : sim.warps) w.arrived = 0;
+    const int n = sim.n_threads;
+    poison_shared();
+    for (int i = 0; i < n; ++i) sim.threads[i].state = RUNNABLE;
+    for (int w = 0; w < (n + 31) / 32; ++w) sim.warps[w].arrived = 0;
     sim.cursor = sim.schedule == REVERSE ? 0 : n - 1;
+    const unsigned block = sim.block_idx.x + sim.grid_dim.x * (sim.block_idx.y +
+                                                                 sim.grid_dim.y * sim.block_idx.z);
+    sim.leader = (int)(block % ((n + 31) / 32)) * 32;
     for (;;) {
         int next = pick_runnable();
         if (next < 0) {
@@ -355,11 +447,54 @@ inline bool run_block() {
             next = pick_runnable();
             if (next < 0) return true;  // every thread returned
         }
-        sim.current = &sim.threads[next];
-        swapcontext(&sim.scheduler, &sim.current->context);
+        resume(&sim.threads[next]);
         if (sim.failed) return false;
     }
 }
+
+// A segmentation fault or bus error inside a kernel (a stray pointer, an index far out of
+// bounds, a stack overflow into the guard page) stops the launch with an error naming the
+// thread, instead of killing Python. Installed only while a launch runs, on a stack of its own.
+// (A small overrun that stays inside mapped memory is not caught: see MINIGRAD_CUDA_SIM_ASAN.)
+inline void on_fault(int sig, siginfo_t* info, void*) {
+    if (!sim.current || sim.failed || !pthread_equal(pthread_self(), sim.os_thread)) {
+        // not a kernel's fault (another OS thread, say): put the previous handler back and
+        // return, so that the faulting instruction runs again and faults into that handler
+        sigaction(sig, sig == SIGSEGV ? &sim.old_segv : &sim.old_bus, nullptr);
+        return;
+    }
+    report(sim.current, "%s at address %p: a read or write out of bounds (or a stack overflow)",
+           sig == SIGSEGV ? "segmentation fault" : "bus error", info->si_addr);
+    leaving_fiber(sim.current);
+    _longjmp(sim.scheduler, 1);  // the fiber is abandoned; it is booted afresh next launch
+}
+
+struct FaultGuard {
+    stack_t old_stack;
+    static char* altstack() {
+        static char* stack = (char*)mmap(nullptr, 1 << 16, PROT_READ | PROT_WRITE,
+                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return stack;
+    }
+    FaultGuard() {
+        stack_t ss{};
+        ss.ss_sp = altstack();
+        ss.ss_size = 1 << 16;
+        sigaltstack(&ss, &old_stack);
+        struct sigaction sa {};
+        sa.sa_sigaction = on_fault;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        sim.os_thread = pthread_self();
+        sigaction(SIGSEGV, &sa, &sim.old_segv);
+        sigaction(SIGBUS, &sa, &sim.old_bus);
+    }
+    ~FaultGuard() {
+        sigaction(SIGSEGV, &sim.old_segv, nullptr);
+        sigaction(SIGBUS, &sim.old_bus, nullptr);
+        sigaltstack(&old_stack, nullptr);
+    }
+};
 
 // Calls kernel f with the arguments args[i] points at (as cuLaunchKernel's kernelParams).
 template <typename... P, size_t... I>
@@ -373,7 +508,7 @@ inline void call(void (*f)(P...), void** args) {
 
 }  // namespace mg_sim
 
-// One launch: returns 0, or 1 with the message in error. dynamic_shared_bytes were poisoned too.
+// One launch: returns 0, or 1 with the message in error.
 extern "C" __attribute__((visibility("default"))) int mg_sim_run(
     const char* kernel, void (*entry)(void**), void** args, const unsigned* grid,
     const unsigned* block, unsigned long long dynamic_shared_bytes, int schedule,
@@ -382,29 +517,37 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
     sim.kernel = kernel, sim.entry = entry, sim.args = args;
     sim.error = error, sim.error_len = error_len, sim.failed = false;
     sim.schedule = schedule;
-    sim.rng.seed(seed);
+    sim.rng = seed;
+    sim.dynamic_shared_bytes = dynamic_shared_bytes < MAX_DYNAMIC_SHARED ? dynamic_shared_bytes
+                                                                         : MAX_DYNAMIC_SHARED;
     sim.block_dim = {block[0], block[1], block[2]};
     sim.grid_dim = {grid[0], grid[1], grid[2]};
     const int n = (int)(block[0] * block[1] * block[2]);
-    if (!ensure_stacks(n)) {
-        snprintf(error, error_len, "kernel %s: cannot map %d fiber stacks", kernel, n);
+    if (n > MAX_THREADS) {
+        snprintf(error, error_len, "kernel %s: %d threads in a block (at most %d)", kernel, n,
+                 MAX_THREADS);
         return 1;
     }
-    sim.threads.assign(n, Thread{});
+    sim.n_threads = n;
     for (int i = 0; i < n; ++i) {
         Thread& t = sim.threads[i];
+        if (!t.idle && !boot(t)) {
+            snprintf(error, error_len, "kernel %s: cannot map a fiber stack", kernel);
+            return 1;
+        }
         t.linear = i;
         t.idx = {(unsigned)i % block[0], (unsigned)i / block[0] % block[1],
                  (unsigned)i / (block[0] * block[1])};
     }
-    sim.warps.assign((n + 31) / 32, Warp{});
-    for (int w = 0; w < (int)sim.warps.size(); ++w) sim.warps[w].size = n - 32 * w < 32 ? n - 32 * w : 32;
+    for (int w = 0; w < (n + 31) / 32; ++w) sim.warps[w].size = n - 32 * w < 32 ? n - 32 * w : 32;
     int status = 0;
+#if !defined(__SANITIZE_ADDRESS__)  // ASan has its own fault handler, which reports more
+    FaultGuard guard;
+#endif
     for (unsigned z = 0; z < grid[2] && !status; ++z)
         for (unsigned y = 0; y < grid[1] && !status; ++y)
             for (unsigned x = 0; x < grid[0] && !status; ++x) {
                 sim.block_idx = {x, y, z};
-                memset(dynamic_shared, 0xff, dynamic_shared_bytes);
                 if (!run_block()) status = 1;
             }
     sim.current = nullptr;
@@ -413,13 +556,18 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
 }
 
 // ---- built-ins ---------------------------------------------------------------------------------
-#define threadIdx (static_cast<const uint3&>(::mg_sim::sim.current->idx))
-#define blockIdx (static_cast<const uint3&>(::mg_sim::sim.block_idx))
-#define blockDim (static_cast<const uint3&>(::mg_sim::sim.block_dim))
-#define gridDim (static_cast<const uint3&>(::mg_sim::sim.grid_dim))
+// (plain expressions, so that gdb can evaluate them too when the library is built with -g3)
+#define threadIdx (mg_sim::sim.current->idx)
+#define blockIdx (mg_sim::sim.block_idx)
+#define blockDim (mg_sim::sim.block_dim)
+#define gridDim (mg_sim::sim.grid_dim)
 #define warpSize 32
 
-#define __syncthreads() ::mg_sim::syncthreads(__LINE__)
+#define __syncthreads() ((void)::mg_sim::syncthreads(__LINE__, __COUNTER__))
+#define __syncthreads_count(p) ::mg_sim::syncthreads(__LINE__, __COUNTER__, (p))
+#define __syncthreads_and(p) \
+    (::mg_sim::syncthreads(__LINE__, __COUNTER__, (p)) == ::mg_sim::sim.n_threads)
+#define __syncthreads_or(p) (::mg_sim::syncthreads(__LINE__, __COUNTER__, (p)) > 0)
 #define __syncwarp(...) ::mg_sim::syncwarp(__LINE__, ##__VA_ARGS__)
 #define __shfl_sync(...) ::mg_sim::shuffle(::mg_sim::SHFL_IDX, __LINE__, __VA_ARGS__)
 #define __shfl_up_sync(...) ::mg_sim::shuffle(::mg_sim::SHFL_UP, __LINE__, __VA_ARGS__)
@@ -433,8 +581,16 @@ extern "C" __attribute__((visibility("default"))) int mg_sim_run(
 template <typename T> inline T atomicAdd(T* a, T v) { T old = *a; *a = old + v; return old; }
 template <typename T> inline T atomicSub(T* a, T v) { T old = *a; *a = old - v; return old; }
 template <typename T> inline T atomicExch(T* a, T v) { T old = *a; *a = v; return old; }
-template <typename T> inline T atomicMax(T* a, T v) { T old = *a; *a = v > old ? v : old; return old; }
-template <typename T> inline T atomicMin(T* a, T v) { T old = *a; *a = v < old ? v : old; return old; }
+template <typename T> inline T atomicMax(T* a, T v) {
+    T old = *a;
+    *a = v > old ? v : old;
+    return old;
+}
+template <typename T> inline T atomicMin(T* a, T v) {
+    T old = *a;
+    *a = v < old ? v : old;
+    return old;
+}
 template <typename T> inline T atomicCAS(T* a, T compare, T v) {
     T old = *a;
     *a = old == compare ? v : old;
