@@ -257,6 +257,8 @@ class ndarray:
 
 
 def _from_host(a):
+    """Unpickling: the array of numpy copy ``a`` (found by this module's own name, so that a
+    pickle loads whether or not the stand-in is installed as cupy)."""
     return _wrap(a)
 
 
@@ -291,7 +293,6 @@ for _name, _ufunc in [("neg", numpy.negative), ("pos", numpy.positive), ("abs", 
     setattr(ndarray, f"__{_name}__", lambda self, _u=_ufunc: _u(self))
 ndarray.__divmod__ = lambda self, other: numpy.divmod(self, other)
 ndarray.__module__ = "cupy"      # minigrad (and users) recognise cupy arrays by their module
-_from_host.__module__ = "cupy"
 
 
 # ---- module-level functions ------------------------------------------------------------------
