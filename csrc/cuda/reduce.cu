@@ -11,18 +11,27 @@
 // owned by one block: deterministic, no atomics, no zeroing of out. Partial sums are kept in
 // double for both dtypes so float32 sums over many rows keep their precision (the kernel is
 // memory-bound, so the double adds are free).
+//
+// A grid-stride loop over tiles of blockDim.x columns, so any grid covers any cols (as the
+// elementwise kernels; the simulator's capped grids run it). The loop condition is the same
+// for every thread of the block, so all of them meet both barriers.
 template <typename T>
 __device__ void sum_rows(const T* x, T* out, long long rows, long long cols) {
     __shared__ double partial[32][33];  // +1 column: no bank conflicts on the transposed read
-    const long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-    double acc = 0.0;
-    if (c < cols)
-        for (long long r = threadIdx.y; r < rows; r += blockDim.y) acc += (double)x[r * cols + c];
-    partial[threadIdx.y][threadIdx.x] = acc;
-    __syncthreads();
-    if (threadIdx.y == 0 && c < cols) {
-        for (unsigned lane = 1; lane < blockDim.y; ++lane) acc += partial[lane][threadIdx.x];
-        out[c] = (T)acc;
+    for (long long tile = blockIdx.x * (long long)blockDim.x; tile < cols;
+         tile += (long long)gridDim.x * blockDim.x) {
+        const long long c = tile + threadIdx.x;
+        double acc = 0.0;
+        if (c < cols)
+            for (long long r = threadIdx.y; r < rows; r += blockDim.y)
+                acc += (double)x[r * cols + c];
+        partial[threadIdx.y][threadIdx.x] = acc;
+        __syncthreads();
+        if (threadIdx.y == 0 && c < cols) {
+            for (unsigned lane = 1; lane < blockDim.y; ++lane) acc += partial[lane][threadIdx.x];
+            out[c] = (T)acc;
+        }
+        __syncthreads();  // lane 0 has read this tile's partials before the next tile writes
     }
 }
 

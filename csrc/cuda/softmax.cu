@@ -12,8 +12,6 @@
 
 __device__ __forceinline__ float mg_exp(float v) { return expf(v); }
 __device__ __forceinline__ double mg_exp(double v) { return exp(v); }
-__device__ __forceinline__ float mg_log(float v) { return logf(v); }
-__device__ __forceinline__ double mg_log(double v) { return log(v); }
 
 template <typename T> __device__ __forceinline__ T neg_inf();
 template <> __device__ __forceinline__ float neg_inf<float>() { return -__int_as_float(0x7f800000); }
@@ -50,9 +48,11 @@ __device__ T row_max(const T* x, long long cols) {
     return block_allreduce(m, Max());
 }
 
+// Row sums are accumulated in double, as the Cython kernels and reduce.cu do: a float sum over
+// a long row loses digits the float result still shows (log_softmax_backward on (511, 257)).
 template <typename T>
-__device__ T row_sum_exp(const T* x, T m, long long cols) {
-    T s = T(0);
+__device__ double row_sum_exp(const T* x, T m, long long cols) {
+    double s = 0;
     for (long long j = threadIdx.x; j < cols; j += blockDim.x) s += mg_exp(x[j] - m);
     return block_allreduce(s, Sum());
 }
@@ -66,13 +66,13 @@ __device__ void softmax_forward(const T* x, T* out, long long rows, long long co
         const T* xr = x + r * cols;
         T* yr = out + r * cols;
         const T m = row_max(xr, cols);
-        T s = T(0);
+        double partial = 0;
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
             const T e = mg_exp(xr[j] - m);
             yr[j] = e;  // each thread rereads only the entries it wrote
-            s += e;
+            partial += e;
         }
-        s = block_allreduce(s, Sum());
+        const T s = (T)block_allreduce(partial, Sum());
         for (long long j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = yr[j] / s;
     }
 }
@@ -83,7 +83,7 @@ __device__ void log_softmax_forward(const T* x, T* out, long long rows, long lon
     ROW_LOOP(r, rows) {
         const T* xr = x + r * cols;
         const T m = row_max(xr, cols);
-        const T log_s = mg_log(row_sum_exp(xr, m, cols));
+        const T log_s = (T)log(row_sum_exp(xr, m, cols));
         for (long long j = threadIdx.x; j < cols; j += blockDim.x)
             out[r * cols + j] = (xr[j] - m) - log_s;
     }
@@ -95,9 +95,9 @@ __device__ void logsumexp_forward(const T* x, T* out, long long rows, long long 
     ROW_LOOP(r, rows) {
         const T* xr = x + r * cols;
         const T m = row_max(xr, cols);
-        const T s = row_sum_exp(xr, m, cols);
+        const double s = row_sum_exp(xr, m, cols);
         // a +inf entry, or every entry -inf: the max itself, as torch (m + log s is NaN there)
-        if (threadIdx.x == 0) out[r] = isinf(m) ? m : m + mg_log(s);
+        if (threadIdx.x == 0) out[r] = isinf(m) ? m : m + (T)log(s);
     }
 }
 
@@ -108,9 +108,9 @@ __device__ void softmax_backward(const T* y, const T* grad, T* out, long long ro
     ROW_LOOP(r, rows) {
         const T* yr = y + r * cols;
         const T* gr = grad + r * cols;
-        T dot = T(0);
-        for (long long j = threadIdx.x; j < cols; j += blockDim.x) dot += gr[j] * yr[j];
-        dot = block_allreduce(dot, Sum());
+        double partial = 0;
+        for (long long j = threadIdx.x; j < cols; j += blockDim.x) partial += (double)gr[j] * yr[j];
+        const T dot = (T)block_allreduce(partial, Sum());
         for (long long j = threadIdx.x; j < cols; j += blockDim.x)
             out[r * cols + j] = yr[j] * (gr[j] - dot);
     }
@@ -123,9 +123,9 @@ __device__ void log_softmax_backward(const T* y, const T* grad, T* out, long lon
     ROW_LOOP(r, rows) {
         const T* yr = y + r * cols;
         const T* gr = grad + r * cols;
-        T gsum = T(0);
-        for (long long j = threadIdx.x; j < cols; j += blockDim.x) gsum += gr[j];
-        gsum = block_allreduce(gsum, Sum());
+        double partial = 0;
+        for (long long j = threadIdx.x; j < cols; j += blockDim.x) partial += gr[j];
+        const T gsum = (T)block_allreduce(partial, Sum());
         for (long long j = threadIdx.x; j < cols; j += blockDim.x)
             out[r * cols + j] = gr[j] - mg_exp(yr[j]) * gsum;
     }

@@ -17,6 +17,8 @@ for all backends), so a bad call raises the same TypeError or ValueError on ever
 Two array helpers used across the package live in arrays.py, re-exported here: ``array_module``
 (numpy or cupy for this array) and ``contiguous`` (the array, or a C-contiguous copy of it).
 """
+import os
+
 from .arrays import array_module, contiguous  # noqa: F401  (re-exported)
 
 from .. import devices as _devices
@@ -48,6 +50,7 @@ def _build(name):
         # MINIGRAD_PURE_NUMPY=1: the numpy reference kernels run on the CPU instead of the
         # compiled ones (which are then not even imported; see cpu.py).
         return cpu.ReferenceBackend()
+    _simulate_if_asked()
     from . import cuda  # raises a RuntimeError that says why CuPy/GPU is missing
     return cuda.CudaBackend()
 
@@ -74,6 +77,7 @@ def get_backend(device):
 def cuda_available():
     """True when CuPy imports and sees at least one GPU (never raises)."""
     try:
+        _simulate_if_asked()
         from . import cuda  # noqa: F401
         return True
     except Exception:
@@ -83,6 +87,7 @@ def cuda_available():
 def cuda_unavailable_reason():
     """Why device='cuda' cannot be used here, or None when it can."""
     try:
+        _simulate_if_asked()
         from . import cuda  # noqa: F401
         return None
     except Exception as exc:  # the message names the missing piece
@@ -91,3 +96,23 @@ def cuda_unavailable_reason():
 
 def available_devices():
     return ["cpu"] + (["cuda"] if cuda_available() else [])
+
+
+def simulate():
+    """Runs device "cuda" on the CUDA simulator (``minigrad.cudasim``) from now on: installs the
+    CuPy stand-in as ``cupy``, so that cuda.py's kernels are compiled for the CPU and run
+    thread by thread. Must come before the first cuda tensor (a RuntimeError otherwise)."""
+    from ..cudasim import cupy_standin
+    if cupy_standin.installed():
+        return
+    if "cuda" in _backends:
+        raise RuntimeError("mg.cuda.simulate() must be called before the first cuda tensor "
+                           "(the real CuPy backend is already in use)")
+    cupy_standin.install()
+
+
+def _simulate_if_asked():
+    """MINIGRAD_CUDA_SIM=1 asks for the simulator: installed at the first question about cuda
+    (importing minigrad installs nothing)."""
+    if os.environ.get("MINIGRAD_CUDA_SIM", "") not in ("", "0"):
+        simulate()

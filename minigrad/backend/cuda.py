@@ -23,7 +23,9 @@ import numpy
 from . import _checks as check
 
 if importlib.util.find_spec("cupy") is None:
-    raise RuntimeError("CuPy is not installed: pip install minigrad[cuda]")
+    raise RuntimeError("CuPy is not installed: pip install minigrad[cuda12] (CUDA 12) or "
+                       "minigrad[cuda13] (CUDA 13), or run on the CPU-only CUDA simulator "
+                       "with MINIGRAD_CUDA_SIM=1")
 try:
     import cupy
 except Exception as exc:  # e.g. a CuPy wheel built for another CUDA version
@@ -51,14 +53,20 @@ SUM_ROWS_BLOCK = (32, 32)
 _MAX_GRID = 2**31 - 1
 
 
-@functools.lru_cache(maxsize=None)
-def _module(filename):
+def _source(filename):
+    """The text of kernel source ``filename``, read as UTF-8 whatever the locale (optim.cu's
+    comments are not ASCII: a C or cp1252 locale would fail to decode them)."""
     for directory in _SOURCE_DIRS:
         path = os.path.join(directory, filename)
         if os.path.isfile(path):
-            with open(path) as f:
-                return cupy.RawModule(code=f.read())
+            with open(path, encoding="utf-8") as f:
+                return f.read()
     raise FileNotFoundError(f"CUDA kernel source {filename} not found in {list(_SOURCE_DIRS)}")
+
+
+@functools.lru_cache(maxsize=None)
+def _module(filename):
+    return cupy.RawModule(code=_source(filename))
 
 
 @functools.lru_cache(maxsize=None)
@@ -137,11 +145,22 @@ def _launch_conv(op, src, dst, cols_shape, image_shape, sh, sw, ph, pw, dh, dw):
         *(numpy.int32(v) for v in (sh, sw, ph, pw, dh, dw))))
 
 
+def _check_targets(op, target, classes, ignore_index):
+    """Every target is a class index in [0, C) or ``ignore_index``: the kernel reads
+    row[target] and writes out[target], so any other value would read and write out of bounds
+    (an IndexError, as the CPU kernel raises; the check costs one device-to-host read)."""
+    outside = (target != ignore_index) & ((target < 0) | (target >= classes))
+    if bool(outside.any()):
+        bad = int(target[outside][0])
+        raise IndexError(f"{op}: target class {bad} is out of range for {classes} classes")
+
+
 def _launch_ce(op, rows_in, target, weight, eps, ignore_index, extra):
     _on_device(rows_in, target, weight, *extra)
     n, c = rows_in.shape
     if n == 0:
         return
+    _check_targets(op, target, c, ignore_index)
     _kernel("loss.cu", op, rows_in.dtype)(_grid(n), (ELEMENTWISE_BLOCK,), (
         rows_in, target, weight, numpy.float64(eps), numpy.int64(ignore_index), *extra,
         numpy.int64(n), numpy.int64(c)))
@@ -214,7 +233,8 @@ class CudaBackend:
         if cols == 0:
             return
         tile = SUM_ROWS_BLOCK[0]
-        _kernel("reduce.cu", "sum_rows", x.dtype)((-(-cols // tile),), SUM_ROWS_BLOCK,
+        _kernel("reduce.cu", "sum_rows", x.dtype)((min(-(-cols // tile), _MAX_GRID),),
+                                                  SUM_ROWS_BLOCK,
                                                   (x, out, numpy.int64(rows), numpy.int64(cols)))
 
     # ---- optimizer updates (minigrad/optim): param and state updated in place ----------------

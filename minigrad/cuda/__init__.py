@@ -6,12 +6,17 @@ minigrad drives at most one GPU (cuda:0), through CuPy: ``device_count()`` is 1 
 GPU and 0 otherwise. minigrad has one random generator, on the host, for every device (so the
 same seed gives the same numbers on the CPU and the GPU): ``manual_seed`` here seeds that one
 generator, as ``mg.manual_seed`` does (torch keeps a separate generator per GPU).
+
+Without a GPU, ``mg.cuda.simulate()`` (or ``MINIGRAD_CUDA_SIM=1`` in the environment) runs
+device "cuda" on minigrad's CUDA simulator (``minigrad.cudasim``): the real kernels of
+csrc/cuda/*.cu compiled for the CPU and run one block at a time, a fiber per CUDA thread —
+slowly, but a kernel can be read, run, given a ``printf`` and stepped through in a debugger.
 """
-from ..backend import cuda_available, cuda_unavailable_reason, get_backend
+from ..backend import cuda_available, cuda_unavailable_reason, get_backend, simulate
 from ..random import manual_seed as _manual_seed
 
 __all__ = ["is_available", "device_count", "current_device", "synchronize", "manual_seed",
-           "manual_seed_all"]
+           "manual_seed_all", "simulate"]
 
 
 def is_available():
