@@ -15,7 +15,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds")
     parser.add_argument("--only", help="only rows whose group contains this text")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.md")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cuda: the GPU rows of bench/gpu.py (needs CuPy and a GPU)")
     args = parser.parse_args(argv)
+    if args.device == "cuda":
+        from . import gpu
+        return gpu.main(["--quick"] if args.quick else [])
     rows = []
     for name in GROUPS:
         try:
