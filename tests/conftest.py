@@ -38,8 +38,6 @@ _simulate_without_gpu()
 # cuda tests that fail for reasons outside the simulator: device bugs it found in the catalogue
 # and tests, to be fixed where named (strict: once fixed, the test passes and its mark must go)
 _KNOWN_CUDA_FAILURES = {
-    "differences_agree[cuda-L2SP]": "the test's L2SP reference array is made on the CPU",
-    "differences_agree[cuda-EWC]": "the test's EWC reference arrays are made on the CPU",
 }
 
 

@@ -117,6 +117,9 @@ def _central(f, w, eps=1e-6):
 def test_value_autograd_grad_and_differences_agree(name, pen, value, grad, device):
     w = _w((4, 3), seed=3, away=True)
     t = mg.tensor(w, requires_grad=True, device=device)
+    if name in ("L2SP", "EWC"):   # their references must live on the weight's device
+        on = lambda a: mg.tensor(a, device=device)  # noqa: E731
+        pen = P.L2SP(0.7, on(REF)) if name == "L2SP" else P.EWC(0.7, on(FISHER), on(REF))
     v = pen(t)
     assert v.shape == () and v.dtype == np.float64
     np.testing.assert_allclose(v.item(), value(w), rtol=1e-10, atol=1e-12)
