@@ -1,5 +1,6 @@
-"""The CUDA simulator catches real GPU bugs: each case plants one bug, in a copy of a real kernel
-(tests/cudasim_bugs/*.cu) or in the launch of a real kernel (csrc/cuda), and asserts HOW it is
+"""The CUDA simulator catches real GPU bugs: each case plants one bug, in a real kernel (one
+textual patch of a csrc/cuda source, applied at test time, so the planted kernel is always
+today's kernel with that one change) or in the launch of a real kernel, and asserts HOW it is
 caught — an exception (TypeError for a launch argument CuPy would pass as the wrong bytes,
 SimulatorError for what a GPU would hang on or leave undefined) or a wrong result against the
 numpy reference — and under which schedules and grid caps. On a GPU most of these would run
@@ -22,13 +23,45 @@ pytestmark = pytest.mark.skipif(
     shutil.which(os.environ.get("CXX") or "g++") is None,
     reason="no C++ compiler (g++ or $CXX): the CUDA simulator compiles the kernels with it")
 
-BUGS_DIR = os.path.join(ROOT, "tests", "cudasim_bugs")
 SENTINEL = 12345.0
 N = 1000
 
+# name: (source in csrc/cuda, the text replaced, its planted replacement); each text occurs in
+# its source exactly once, so a kernel edited in a way that removes it fails loudly here
+PATCHES = {
+    "missing_first_barrier": ("softmax.cu", "    __syncthreads();  // a previous call's readers "
+                              "may still be reading warp_result\n", ""),
+    "missing_second_barrier": ("softmax.cu", "warp_result[threadIdx.x >> 5] = v;\n"
+                               "    __syncthreads();\n", "warp_result[threadIdx.x >> 5] = v;\n"),
+    "wrong_shared_index": ("softmax.cu", "warp_result[threadIdx.x >> 5] = v;",
+                           "warp_result[threadIdx.x & 31] = v;"),
+    "off_by_one": ("activation.cu", "threadIdx.x; i < (n); \\", "threadIdx.x; i <= (n); \\"),
+    "no_grid_stride": ("activation.cu",
+                       "    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; "
+                       "i < (n); \\\n         i += (long long)gridDim.x * blockDim.x)",
+                       "    if (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; "
+                       "i < (n))"),
+    "wrong_stride": ("optim.cu", "i += (long long)gridDim.x * blockDim.x)", "i += blockDim.x)"),
+    "missing_bounds_check": ("reduce.cu", "if (threadIdx.y == 0 && c < cols) {",
+                             "if (threadIdx.y == 0) {"),
+    "divergent_barrier": ("reduce.cu", "partial[threadIdx.y][threadIdx.x] = acc;\n"
+                          "        __syncthreads();",
+                          "partial[threadIdx.y][threadIdx.x] = acc;\n"
+                          "        if (c < cols) __syncthreads();"),
+}
 
-def _bug(filename):
-    return module(filename, BUGS_DIR)
+
+def planted_source(bug):
+    """The source of csrc/cuda/<file> with the bug's one patch applied."""
+    filename, old, new = PATCHES[bug]
+    with open(os.path.join(ROOT, "csrc", "cuda", filename), encoding="utf-8") as f:
+        source = f.read()
+    assert source.count(old) == 1, f"planted bug {bug}: {old!r} is not once in {filename}"
+    return source.replace(old, new)
+
+
+def _bug(bug):
+    return cudasim.compile_module(planted_source(bug), name=PATCHES[bug][0])
 
 
 def _compare(outputs, expected, suffix="f64"):
@@ -108,7 +141,7 @@ def _softmax_block_not_multiple_of_32(rng, cap, rows=4, cols=40):
 
 
 def _sgd_wrong_stride(rng, cap):
-    return _real_case("sgd_step", _bug("wrong_stride.cu"))(rng, cap)
+    return _real_case("sgd_step", _bug("wrong_stride"))(rng, cap)
 
 
 ALWAYS = {(s, c) for s in cudasim.SCHEDULES for c in CAPS}
@@ -120,37 +153,45 @@ BUGS = {
     # capped grid): a warp that runs ahead into the next row's reduction overwrites
     # warp_result while the other warps still read this row's
     "removed __syncthreads (before the write)": (
-        "missing_first_barrier.cu", "a warp runs ahead and overwrites warp_result being read",
-        lambda rng, cap: _real_case("softmax_backward", _bug("missing_first_barrier.cu"))(rng,
+        f"{PATCHES['missing_first_barrier'][0]}, patched",
+        "a warp runs ahead and overwrites warp_result being read",
+        lambda rng, cap: _real_case("softmax_backward", _bug("missing_first_barrier"))(rng,
                                                                                           cap),
         "wrong result", {("run_ahead", 1), ("run_ahead", 3)}),
     "removed __syncthreads (before the read)": (
-        "missing_second_barrier.cu", "warps read partial results not yet written (NaN poison)",
-        lambda rng, cap: _real_case("softmax_forward", _bug("missing_second_barrier.cu"))(rng,
+        f"{PATCHES['missing_second_barrier'][0]}, patched",
+        "warps read partial results not yet written (NaN poison)",
+        lambda rng, cap: _real_case("softmax_forward", _bug("missing_second_barrier"))(rng,
                                                                                           cap),
         "wrong result", ALWAYS),
     "wrong shared-memory index": (
-        "wrong_shared_index.cu", "warp_result[lane] instead of warp_result[warp]",
-        lambda rng, cap: _real_case("log_softmax_forward", _bug("wrong_shared_index.cu"))(rng,
+        f"{PATCHES['wrong_shared_index'][0]}, patched",
+        "warp_result[lane] instead of warp_result[warp]",
+        lambda rng, cap: _real_case("log_softmax_forward", _bug("wrong_shared_index"))(rng,
                                                                                           cap),
         "wrong result", ALWAYS),
     "off-by-one write": (
-        "off_by_one.cu", "i <= n: writes out[n], past the end (sentinel changed)",
-        lambda rng, cap: _guarded_relu(_bug("off_by_one.cu"))(rng, cap), "wrong result", ALWAYS),
+        f"{PATCHES['off_by_one'][0]}, patched",
+        "i <= n: writes out[n], past the end (sentinel changed)",
+        lambda rng, cap: _guarded_relu(_bug("off_by_one"))(rng, cap), "wrong result", ALWAYS),
     "wrong grid-stride step": (
-        "wrong_stride.cu", "i += blockDim.x: overlapping blocks update in place twice",
+        f"{PATCHES['wrong_stride'][0]}, patched",
+        "i += blockDim.x: overlapping blocks update in place twice",
         _sgd_wrong_stride, "wrong result", {(s, c) for s in cudasim.SCHEDULES for c in (None, 3)}),
     "no grid-stride loop": (
-        "no_grid_stride.cu", "`if` instead of `for`: right only when the grid covers n",
-        lambda rng, cap: _real_case("relu_forward", _bug("no_grid_stride.cu"))(rng, cap),
+        f"{PATCHES['no_grid_stride'][0]}, patched",
+        "`if` instead of `for`: right only when the grid covers n",
+        lambda rng, cap: _real_case("relu_forward", _bug("no_grid_stride"))(rng, cap),
         "wrong result", {(s, c) for s in cudasim.SCHEDULES for c in (1, 3)}),
     "missing bounds check": (
-        "missing_bounds_check.cu", "sum_rows writes out[c] for c >= cols (sentinel changed)",
-        lambda rng, cap: _guarded_sum_rows(_bug("missing_bounds_check.cu"))(rng, cap),
+        f"{PATCHES['missing_bounds_check'][0]}, patched",
+        "sum_rows writes out[c] for c >= cols (sentinel changed)",
+        lambda rng, cap: _guarded_sum_rows(_bug("missing_bounds_check"))(rng, cap),
         "wrong result", ALWAYS),
     "divergent barrier": (
-        "divergent_barrier.cu", "__syncthreads only where c < cols",
-        lambda rng, cap: _real_case("sum_rows", _bug("divergent_barrier.cu"))(rng, cap),
+        f"{PATCHES['divergent_barrier'][0]}, patched",
+        "__syncthreads only where c < cols",
+        lambda rng, cap: _real_case("sum_rows", _bug("divergent_barrier"))(rng, cap),
         "SimulatorError", ALWAYS),
     "full-mask shuffle in a partial warp": (
         "launch of softmax.cu", "block of 40 threads (cols), not a multiple of 32",
@@ -192,13 +233,14 @@ def test_planted_bug_is_caught(bug):
 
 
 def test_the_error_messages_say_what_and_where():
-    with open(os.path.join(BUGS_DIR, "divergent_barrier.cu"), encoding="utf-8") as f:
-        line = 1 + f.read().split("if (c < cols) __syncthreads();")[0].count("\n")
-    # block 1 holds columns 32..63 of 40: its thread x = 8 (column 40) skips the barrier
+    line = 1 + planted_source("divergent_barrier").split(
+        "if (c < cols) __syncthreads();")[0].count("\n")
+    # block 1 holds columns 32..63 of 40: its thread x = 8 (column 40) skips the first barrier
+    # and waits at the tile's second one
     with pytest.raises(cudasim.SimulatorError, match=rf"kernel sum_rows_f64, block \(1, 0, 0\), "
-                       rf"thread \(\d+, \d+, 0\): divergent barrier: .* line {line}, which thread "
-                       r"\(8, 0, 0\) never reaches \(it returned\)"):
-        _real_case("sum_rows", _bug("divergent_barrier.cu"))(np.random.default_rng(0), None)
+                       rf"thread \(\d+, \d+, 0\): divergent barrier: .* line {line} while "
+                       rf"thread \(8, 0, 0\) waits at the one at line {line + 5}"):
+        _real_case("sum_rows", _bug("divergent_barrier"))(np.random.default_rng(0), None)
 
 
 def table():
@@ -231,15 +273,15 @@ def test_address_sanitizer_catches_the_off_by_one_without_a_sentinel(tmp_path):
         pytest.skip("the compiler has no libasan")
     script = (
         "import numpy as np; from minigrad import cudasim\n"
-        "src = open('tests/cudasim_bugs/off_by_one.cu', encoding='utf-8').read()\n"
-        "m = cudasim.compile_module(src, name='off_by_one.cu')\n"
+        "from test_cudasim_planted import planted_source\n"
+        "m = cudasim.compile_module(planted_source('off_by_one'), name='activation.cu')\n"
         "x = np.ones(1000, np.float32); out = np.empty_like(x)\n"
         "m.get_function('relu_forward_f32')((4,), (256,), (x, out, np.int64(1000)))\n"
         "print('not caught')\n")
     env = {**os.environ, "MINIGRAD_CUDA_SIM_ASAN": "1", "LD_PRELOAD": libasan,
            "ASAN_OPTIONS": "detect_leaks=0"}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            cwd=ROOT, env=env, timeout=300)
+                            cwd=os.path.join(ROOT, "tests"), env=env, timeout=300)
     assert "not caught" not in result.stdout
     assert "AddressSanitizer: heap-buffer-overflow" in result.stderr
-    assert "in void relu_forward<float>" in result.stderr and "off_by_one.cu:" in result.stderr
+    assert "in void relu_forward<float>" in result.stderr and "activation.cu:" in result.stderr
