@@ -33,6 +33,7 @@ from .. import ops
 from ..creation import ones, zeros
 from ._arguments import _tensor
 from ._conv_functions import linear, pad
+from ._dropout_functions import dropout
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -138,7 +139,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             scores = scores + attn_mask
     weights = _safe_softmax(scores)
     if dropout_p > 0:
-        from .functional import dropout   # functional imports this module
         weights = dropout(weights, dropout_p, training=True)
     return weights @ value
 
@@ -319,7 +319,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             scores = scores + attn_mask
         weights = scores.softmax(-1)          # NaN for a fully masked row, as torch here
         if dropout_p > 0:
-            from .functional import dropout
             weights = dropout(weights, dropout_p, training=True)
         out = weights @ v                                            # (N·h, L, E/h)
         out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)

@@ -8,6 +8,7 @@
     _activation_functions.py  relu leaky_relu gelu silu mish softplus elu sigmoid tanh softmax
                               log_softmax (and erf)
     _attention_functions.py   scaled_dot_product_attention multi_head_attention_forward
+    _dropout_functions.py     dropout
     _loss_functions.py        cross_entropy nll_loss mse_loss l1_loss huber_loss smooth_l1_loss
                               binary_cross_entropy(_with_logits) multi_margin_loss kl_div info_nce
     here                      dropout embedding one_hot
@@ -25,7 +26,6 @@ import numpy as np
 
 from .. import ops
 from .._operands import _const
-from ..creation import rand
 from ..tensor import Tensor
 from ._activation_functions import (elu, erf, gelu, leaky_relu, log_softmax, mish,  # noqa: F401
                                     relu, sigmoid, silu, softmax, softplus, tanh)
@@ -33,6 +33,7 @@ from ._arguments import _pair, _tensor  # noqa: F401
 from ._attention_functions import (multi_head_attention_forward,  # noqa: F401
                                    scaled_dot_product_attention)
 from ._conv_functions import conv1d, conv2d, linear, pad  # noqa: F401
+from ._dropout_functions import dropout  # noqa: F401
 from ._loss_functions import (_check_reduction, binary_cross_entropy,  # noqa: F401
                               binary_cross_entropy_with_logits, cross_entropy, huber_loss,
                               info_nce, kl_div, l1_loss, mse_loss, multi_margin_loss, nll_loss,
@@ -51,21 +52,7 @@ __all__ = [
 ]
 
 
-# ---- dropout and embedding -------------------------------------------------------------------
-
-def dropout(input, p=0.5, training=True):
-    """Inverted dropout: y = x·mask/(1 − p), mask ~ Bernoulli(1 − p); identity when not training."""
-    _tensor(input, "dropout: input")
-    if not isinstance(p, numbers.Real) or not 0 <= p <= 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0:
-        return input
-    if p == 1:
-        return input * 0.0
-    keep = rand(*input.shape, dtype=input.dtype, device=input.device).array >= p
-    mask = keep.astype(input.dtype) / input.dtype.type(1 - p)
-    return input * _const(mask, input)
-
+# ---- embedding -----------------------------------------------------------------------------------
 
 def embedding(input, weight, padding_idx=None):
     """Rows of weight (num_embeddings, dim) picked by the integer tensor input; the row at
