@@ -18,10 +18,12 @@ GROUPS = ("bench.core", "bench.training", "bench.sequence", "bench.attention")
 
 
 def select(rows, only):
-    """Rows whose "group: name" contains any of the texts in ``only`` (all rows when empty)."""
+    """Rows whose "group: name" contains any of the texts in ``only`` (all rows when empty),
+    in the order of the texts: ``--only`` lists make the table in the order they are given."""
     if not only:
         return rows
-    return [r for r in rows if any(text in f"{r.group}: {r.name}" for text in only)]
+    return [r for text in only for r in rows if text in f"{r.group}: {r.name}"
+            and not any(t in f"{r.group}: {r.name}" for t in only[:only.index(text)])]
 
 
 def main(argv=None):

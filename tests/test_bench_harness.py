@@ -125,3 +125,8 @@ def test_machine_description_names_each_librarys_threads():
                  "minigrad NUM_THREADS=2", "torch 2.13 (get_num_threads()=2, interop 2)",
                  "environment:"):
         assert part in text
+
+
+def test_select_keeps_the_order_of_the_texts_and_no_duplicates():
+    rows = [Row("g", n, {}) for n in ("a1", "b1", "a2", "ab")]
+    assert [r.name for r in select(rows, ["b", "a"])] == ["b1", "ab", "a1", "a2"]
