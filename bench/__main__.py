@@ -51,11 +51,16 @@ def main(argv=None):
     load_before, started = load_average(), time.time()
     reports = {}
     for r in rows:
-        if args.in_process:
-            measure_in_process(r, rounds=args.rounds or (5 if args.quick else 15))
-        else:
-            measure_subprocess(r, rounds=args.rounds or (2 if args.quick else 3),
-                               samples=3 if args.quick else 5, reports=reports)
+        try:
+            if args.in_process:
+                measure_in_process(r, rounds=args.rounds or (5 if args.quick else 15))
+            else:
+                measure_subprocess(r, rounds=args.rounds or (2 if args.quick else 3),
+                                   samples=3 if args.quick else 5, reports=reports)
+        except Exception as exc:  # one broken row must not lose the others' figures
+            r.medians, r.note = {}, f"failed: {str(exc).splitlines()[0]}"
+            print(f"  FAILED {r.group}: {r.name}\n{exc}", file=sys.stderr)
+            continue
         print(f"  measured {r.group}: {r.name}", file=sys.stderr)
     text = table(rows)
     if not args.only or any("memory" in t for t in args.only):

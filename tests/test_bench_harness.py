@@ -130,3 +130,34 @@ def test_machine_description_names_each_librarys_threads():
 def test_select_keeps_the_order_of_the_texts_and_no_duplicates():
     rows = [Row("g", n, {}) for n in ("a1", "b1", "a2", "ab")]
     assert [r.name for r in select(rows, ["b", "a"])] == ["b1", "ab", "a1", "a2"]
+
+
+def test_the_parent_loads_neither_framework_in_subprocess_mode():
+    """The rows are listed without importing minigrad or torch, so nothing their imports do
+    (environment variables, thread pools) reaches the children through the parent."""
+    import subprocess
+    import sys
+    code = ("import sys, importlib; from bench.__main__ import GROUPS; "
+            "[importlib.import_module(g).rows() for g in GROUPS]; "
+            "print(sorted(m for m in ('minigrad', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=harness.os.path.dirname(harness.os.path.dirname(harness.__file__)))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_failing_row_is_reported_and_the_others_still_measured(monkeypatch, capsys):
+    import bench.__main__ as cli
+
+    def runner_failing_for(row, **kw):
+        if "a + b" in row.name:
+            raise RuntimeError("bench child for minigrad x failed")
+        row.medians = {"minigrad": 2e-6, "numpy": 1e-6}
+        return row
+    monkeypatch.setattr(cli, "measure_subprocess", runner_failing_for)
+    monkeypatch.setattr(cli, "machine_description", lambda reports=None: "test machine")
+    assert cli.main(["--quick", "--no-write", "--only", "a + b on", "--only", "a * b on"]) == 0
+    out = capsys.readouterr().out
+    assert "| overhead | a + b on 4 elements, recording | us | — | — | — | — | — | failed: bench " \
+           "child for minigrad x failed |" in out
+    assert "| overhead | a * b on 4 elements, recording | us | 2 | 1 | — | 2.00 | — |  |" in out
