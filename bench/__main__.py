@@ -1,19 +1,42 @@
 """``python -m bench`` (``make bench``): every benchmark, a table of medians and ratios,
-written to bench/results.md with the machine description."""
+written to bench/results.md with the machine description.
+
+By default each framework runs in its own fresh process per row (minigrad, numpy, torch,
+alternating, round after round; see bench/harness.py). ``--in-process`` builds and alternates
+them in this one process instead, as a profiler wants them.
+"""
 import argparse
 import importlib
 import os
 import sys
+import time
 
-from .harness import machine_description, measure, table
+from .harness import (load_average, machine_description, measure_in_process, measure_subprocess,
+                      table)
 
 GROUPS = ("bench.core", "bench.training", "bench.sequence", "bench.attention")
 
 
+def select(rows, only):
+    """Rows whose "group: name" contains any of the texts in ``only`` (all rows when empty),
+    in the order of the texts: ``--only`` lists make the table in the order they are given."""
+    if not only:
+        return rows
+    return [r for text in only for r in rows if text in f"{r.group}: {r.name}"
+            and not any(t in f"{r.group}: {r.name}" for t in only[:only.index(text)])]
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds")
-    parser.add_argument("--only", help="only rows whose group contains this text")
+    parser.add_argument("--only", action="append", default=[],
+                        help="only rows whose 'group: name' contains this text (repeatable)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="all frameworks in this one process (for profiling)")
+    parser.add_argument("--rounds", type=int,
+                        help="rounds of alternation (default: 3 in subprocesses, 15 in-process; "
+                             "--quick: 2 and 5)")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.md")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="cuda: the GPU rows of bench/gpu.py (needs CuPy and a GPU)")
@@ -23,25 +46,39 @@ def main(argv=None):
         return gpu.main(["--quick"] if args.quick else [])
     rows = []
     for name in GROUPS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        rows.extend(module.rows(quick=args.quick))
-    if args.only:
-        rows = [r for r in rows if args.only in r.group]
+        rows.extend(importlib.import_module(name).rows(quick=args.quick))
+    rows = select(rows, args.only)
+    load_before, started = load_average(), time.time()
+    reports = {}
     for r in rows:
-        measure(r, rounds=5 if args.quick else 15)
+        try:
+            if args.in_process:
+                measure_in_process(r, rounds=args.rounds or (5 if args.quick else 15))
+            else:
+                measure_subprocess(r, rounds=args.rounds or (2 if args.quick else 3),
+                                   samples=3 if args.quick else 5, reports=reports)
+        except Exception as exc:  # one broken row must not lose the others' figures
+            r.medians, r.note = {}, f"failed: {str(exc).splitlines()[0]}"
+            print(f"  FAILED {r.group}: {r.name}\n{exc}", file=sys.stderr)
+            continue
         print(f"  measured {r.group}: {r.name}", file=sys.stderr)
     text = table(rows)
-    if not args.only or "memory" in args.only:
+    if not args.only or any("memory" in t for t in args.only):
         from .memory import report
         mem = report()
         if mem:
             text += "\n\n## Peak memory of a training step\n\n" + mem
-    header = f"Machine: {machine_description()}\n\nMedians of alternating runs; ratios are minigrad's time over the other's (below 1 is faster).\n\n"
+    if args.in_process:
+        how = (f"All frameworks in one process (`--in-process`), alternating; medians of "
+               f"{args.rounds or (5 if args.quick else 15)} rounds.")
+    else:
+        how = (f"Each framework in its own fresh process per row, alternating minigrad, numpy, "
+               f"torch round after round; medians of {args.rounds or (2 if args.quick else 3)} "
+               f"rounds (each round's figure: the child's median of its timed loops).")
+    header = (f"Machine: {machine_description(None if args.in_process else reports)}\n\n"
+              f"Load: {load_before} at the start, {load_average()} at the end "
+              f"({time.time() - started:.0f} s).\n\n{how} Ratios are minigrad's time over the "
+              f"other's (below 1 is faster).\n\n")
     print(header + text)
     if not args.no_write:
         path = os.path.join(os.path.dirname(__file__), "results.md")

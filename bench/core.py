@@ -1,124 +1,169 @@
-"""Core rows: elementwise chains, softmax-cross-entropy, per-op overhead, gradcheck throughput."""
+"""Core rows: elementwise chains, softmax-cross-entropy, per-op overhead, gradcheck throughput.
+
+Every row names one builder per framework (see bench/harness.py): ``<work>_minigrad``,
+``<work>_numpy``, ``<work>_torch``. Each imports only its own framework, inside the function,
+so that a child process building one never loads the others.
+"""
 import numpy as np
 
-import minigrad as mg
-
-from .harness import Row, torch
+from .harness import Row
 
 
-def _elementwise_chain(n=1_000_000):
-    """y = sum(tanh(x·w + b)·x), forward + backward, on n float32 elements."""
+# --- y = sum(tanh(x·w + b)·x), forward + backward, on n float32 elements ---------------------
+
+def _chain_arrays(n):
     rng = np.random.default_rng(0)
-    xs, ws, bs = (rng.standard_normal(n).astype(np.float32) for _ in range(3))
-    x, w, b = (mg.tensor(a, requires_grad=True) for a in (xs, ws, bs))
+    return [rng.standard_normal(n).astype(np.float32) for _ in range(3)]
 
-    def run_mg():
+
+def chain_minigrad(n):
+    import minigrad as mg
+    x, w, b = (mg.tensor(a, requires_grad=True) for a in _chain_arrays(n))
+
+    def run():
         for t in (x, w, b):
             t.grad = None
         ((x * w + b).tanh() * x).sum().backward()
+    return run
 
-    def run_np():
+
+def chain_numpy(n):
+    xs, ws, bs = _chain_arrays(n)
+
+    def run():
         h = xs * ws + bs
         t = np.tanh(h)
         g_t = xs                      # d/dt of sum(t·x)
         g_h = g_t * (1 - t * t)
         return g_h * ws + t, g_h * xs, g_h   # dx, dw, db
-
-    rows = [Row("elementwise", f"tanh chain fwd+bwd, {n:.0e} f32", run_mg, run_np)]
-    if torch:
-        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (xs, ws, bs))
-
-        def run_torch():
-            for t in (tx, tw, tb):
-                t.grad = None
-            ((tx * tw + tb).tanh() * tx).sum().backward()
-        rows[0].torch = run_torch
-    return rows
+    return run
 
 
-def _softmax_cross_entropy(batch=128, classes=1000):
+def chain_torch(n):
+    import torch
+    x, w, b = (torch.tensor(a, requires_grad=True) for a in _chain_arrays(n))
+
+    def run():
+        for t in (x, w, b):
+            t.grad = None
+        ((x * w + b).tanh() * x).sum().backward()
+    return run
+
+
+# --- softmax cross-entropy, forward + backward ----------------------------------------------
+
+def _ce_arrays(batch, classes):
     rng = np.random.default_rng(0)
-    logits_np = rng.standard_normal((batch, classes)).astype(np.float32)
-    target = rng.integers(0, classes, batch)
-    logits = mg.tensor(logits_np, requires_grad=True)
-    rows_idx = mg.arange(batch)
-    tgt = mg.tensor(target)
+    return (rng.standard_normal((batch, classes)).astype(np.float32),
+            rng.integers(0, classes, batch))
 
-    def cross_entropy(z):
-        try:
-            return mg.nn.functional.cross_entropy(z, tgt)
-        except AttributeError:  # before minigrad.nn exists: the composite
-            return -z.log_softmax(-1)[rows_idx, tgt].mean()
 
-    def run_mg():
+def cross_entropy_minigrad(batch, classes):
+    import minigrad as mg
+    logits_np, target = _ce_arrays(batch, classes)
+    logits, tgt = mg.tensor(logits_np, requires_grad=True), mg.tensor(target)
+
+    def run():
         logits.grad = None
-        cross_entropy(logits).backward()
+        mg.nn.functional.cross_entropy(logits, tgt).backward()
+    return run
 
-    def run_np():
+
+def cross_entropy_numpy(batch, classes):
+    logits_np, target = _ce_arrays(batch, classes)
+
+    def run():
         z = logits_np - logits_np.max(1, keepdims=True)
         e = np.exp(z)
         p = e / e.sum(1, keepdims=True)
         loss = -np.log(p[np.arange(batch), target]).mean()
         p[np.arange(batch), target] -= 1
         return loss, p / batch
-
-    row = Row("loss", f"softmax-CE fwd+bwd ({batch}, {classes})", run_mg, run_np)
-    if torch:
-        tl = torch.tensor(logits_np, requires_grad=True)
-        tt = torch.tensor(target)
-
-        def run_torch():
-            tl.grad = None
-            torch.nn.functional.cross_entropy(tl, tt).backward()
-        row.torch = run_torch
-    return [row]
+    return run
 
 
-def _tiny_op_overhead():
+def cross_entropy_torch(batch, classes):
+    import torch
+    logits_np, target = _ce_arrays(batch, classes)
+    logits, tgt = torch.tensor(logits_np, requires_grad=True), torch.tensor(target)
+
+    def run():
+        logits.grad = None
+        torch.nn.functional.cross_entropy(logits, tgt).backward()
+    return run
+
+
+# --- one tiny op on 4 elements, recording the graph: the per-op overhead ---------------------
+
+#: op name -> the expression applied to two 4-element operands a, b (a method or an operator)
+TINY_OPS = {
+    "a + b": lambda a, b: a + b,
+    "a * b": lambda a, b: a * b,
+    "a @ b": lambda a, b: a @ b,
+    "a.relu()": lambda a, b: a.relu(),
+    "a.exp()": lambda a, b: a.exp(),
+    "a.sum()": lambda a, b: a.sum(),
+}
+
+_NUMPY_TINY_OPS = {"a.relu()": lambda a, b: np.maximum(a, 0), "a.exp()": lambda a, b: np.exp(a)}
+
+
+def tiny_op_minigrad(op):
+    import minigrad as mg
     a = mg.tensor(np.ones(4, np.float32), requires_grad=True)
     b = mg.tensor(np.ones(4, np.float32), requires_grad=True)
-    an, bn = np.ones(4, np.float32), np.ones(4, np.float32)
-    ops = {
-        "a + b": (lambda: a + b, lambda: an + bn),
-        "a * b": (lambda: a * b, lambda: an * bn),
-        "a @ b": (lambda: a @ b, lambda: an @ bn),
-        "a.relu()": (lambda: a.relu(), lambda: np.maximum(an, 0)),
-        "a.exp()": (lambda: a.exp(), lambda: np.exp(an)),
-        "a.sum()": (lambda: a.sum(), lambda: an.sum()),
-    }
-    rows = []
-    for name, (f_mg, f_np) in ops.items():
-        row = Row("overhead", f"{name} on 4 elements, recording", f_mg, f_np, unit="us")
-        if torch:
-            ta, tb = torch.ones(4, requires_grad=True), torch.ones(4, requires_grad=True)
-            row.torch = {"a + b": lambda: ta + tb, "a * b": lambda: ta * tb,
-                         "a @ b": lambda: ta @ tb, "a.relu()": lambda: ta.relu(),
-                         "a.exp()": lambda: ta.exp(), "a.sum()": lambda: ta.sum()}[name]
-        rows.append(row)
-    return rows
+    f = TINY_OPS[op]
+    return lambda: f(a, b)
 
 
-def _gradcheck_throughput():
+def tiny_op_numpy(op):
+    a, b = np.ones(4, np.float32), np.ones(4, np.float32)
+    f = _NUMPY_TINY_OPS.get(op, TINY_OPS[op])
+    return lambda: f(a, b)
+
+
+def tiny_op_torch(op):
+    import torch
+    a, b = torch.ones(4, requires_grad=True), torch.ones(4, requires_grad=True)
+    f = TINY_OPS[op]
+    return lambda: f(a, b)
+
+
+# --- gradcheck of (8,10)@(10,6) -> tanh -> softmax, float64 ---------------------------------
+
+def _gradcheck_arrays():
     rng = np.random.default_rng(0)
-    x = mg.tensor(rng.standard_normal((8, 10)), requires_grad=True)
-    w = mg.tensor(rng.standard_normal((10, 6)), requires_grad=True)
+    return rng.standard_normal((8, 10)), rng.standard_normal((10, 6))
 
-    def fn(x_, w_):
-        return (x_ @ w_).tanh().softmax(-1)
 
-    rows = []
-    for fast in (False, True):
-        row = Row("gradcheck", f"{'fast' if fast else 'full'} mode, (8,10)@(10,6) tanh softmax",
-                  lambda fast=fast: mg.gradcheck(fn, (x, w), fast_mode=fast), unit="ms")
-        if torch:
-            tx = torch.tensor(x.numpy(), requires_grad=True)
-            tw = torch.tensor(w.numpy(), requires_grad=True)
-            row.torch = lambda fast=fast: torch.autograd.gradcheck(
-                lambda a, b: (a @ b).tanh().softmax(-1), (tx, tw), fast_mode=fast)
-        rows.append(row)
-    return rows
+def _gradcheck_fn(x, w):
+    return (x @ w).tanh().softmax(-1)
+
+
+def gradcheck_minigrad(fast):
+    import minigrad as mg
+    x, w = (mg.tensor(a, requires_grad=True) for a in _gradcheck_arrays())
+    return lambda: mg.gradcheck(_gradcheck_fn, (x, w), fast_mode=fast)
+
+
+def gradcheck_torch(fast):
+    import torch
+    x, w = (torch.tensor(a, requires_grad=True) for a in _gradcheck_arrays())
+    return lambda: torch.autograd.gradcheck(_gradcheck_fn, (x, w), fast_mode=fast)
+
+
+def _builders(work, frameworks=("minigrad", "numpy", "torch")):
+    return {k: f"bench.core:{work}_{k}" for k in frameworks}
 
 
 def rows(quick=False):
-    return (_elementwise_chain(100_000 if quick else 1_000_000) + _softmax_cross_entropy()
-            + _tiny_op_overhead() + _gradcheck_throughput())
+    n = 100_000 if quick else 1_000_000
+    out = [Row("elementwise", f"tanh chain fwd+bwd, {n:.0e} f32", _builders("chain"), {"n": n}),
+           Row("loss", "softmax-CE fwd+bwd (128, 1000)", _builders("cross_entropy"),
+               {"batch": 128, "classes": 1000})]
+    out += [Row("overhead", f"{op} on 4 elements, recording", _builders("tiny_op"), {"op": op},
+                unit="us") for op in TINY_OPS]
+    out += [Row("gradcheck", f"{'fast' if fast else 'full'} mode, (8,10)@(10,6) tanh softmax",
+                _builders("gradcheck", ("minigrad", "torch")), {"fast": fast})
+            for fast in (False, True)]
+    return out

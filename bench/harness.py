@@ -1,84 +1,242 @@
-"""Timing with alternating runs, medians and ratios (PERF-NOTES: single runs vary by ±10%).
+"""Timing: each framework in its own fresh process, alternating, medians over rounds.
 
-A benchmark ``Row`` has up to three zero-argument callables doing the same work: minigrad's,
-a hand-written NumPy version, and PyTorch's. ``measure`` warms each up, then runs them in turn,
-round after round, so that a burst of load on the machine hits all three alike, and reports the
-median of each.
+A benchmark ``Row`` does not hold callables; it names, for each framework, how to BUILD one:
+``"bench.core:add_minigrad"`` is a module-level function that, called with the row's keyword
+arguments, makes its data and returns a zero-argument callable doing the work once. Building
+by name is what lets a row run in a process that imports only its own framework: the minigrad
+child never imports torch, the torch child never imports minigrad, the NumPy child neither.
+
+Two ways to measure a row (PERF-NOTES: single runs vary by ±10%, so both alternate and take
+medians, so that a burst of load on the machine hits every framework alike):
+
+* ``measure_subprocess`` (the default of ``python -m bench``): round after round, one fresh
+  process per framework -- minigrad, numpy, torch, minigrad, numpy, torch, ... Each child
+  (``bench/child.py``) builds its callable, warms it up, times a loop of it and prints one JSON
+  line; the row's figure for a framework is the median over rounds of the children's figures.
+  This is how users run each library: alone, under its own defaults (thread pools, OpenMP wait
+  policy), with nothing the other library's import did to the process.
+* ``measure_in_process`` (``--in-process``, for profiling): the three callables are built in
+  this process and alternate here, as the suite did before issue 16.
 """
+import importlib
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
-# each framework keeps its own OpenMP defaults: minigrad sets no environment variable at import
-import minigrad.backend.cpu  # noqa: E402,F401
+FRAMEWORKS = ("minigrad", "numpy", "torch")
 
-try:
-    import torch
-except ImportError:  # the PyTorch columns are skipped
-    torch = None
+#: Environment variables that set thread counts or OpenMP's behaviour, recorded with the results.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OPENBLAS_NUM_THREADS",
+                    "MKL_NUM_THREADS", "MINIGRAD_PURE_NUMPY")
 
 
 @dataclass
 class Row:
+    """One benchmark: the same work done by up to three frameworks.
+
+    ``build`` maps a framework ("minigrad", "numpy", "torch") to ``"module:function"``; the
+    function takes ``**args`` and returns a zero-argument callable (optionally carrying a
+    ``note`` attribute, e.g. "torch AdamW not fused"). ``medians`` is filled in seconds per call.
+    """
     group: str
     name: str
-    minigrad: Callable
-    numpy: Optional[Callable] = None
-    torch: Optional[Callable] = None
+    build: Dict[str, str]
+    args: Dict = field(default_factory=dict)
     unit: str = "ms"
     note: str = ""
     medians: Dict[str, float] = field(default_factory=dict)
+    samples: Dict[str, list] = field(default_factory=dict)
 
 
-def _time_once(fn):
+def build_callable(spec, args):
+    """The callable named by ``spec`` ("module:function"), built with ``args``."""
+    module_name, _, function_name = spec.partition(":")
+    if not function_name:
+        raise ValueError(f"a builder is named 'module:function', got {spec!r}")
+    return getattr(importlib.import_module(module_name), function_name)(**args)
+
+
+# --- timing one callable --------------------------------------------------------------------
+
+def calls_per_sample(fn, min_sample_seconds):
+    """How many calls make one timed sample last about ``min_sample_seconds``."""
     t0 = time.perf_counter()
     fn()
-    return time.perf_counter() - t0
+    once = max(time.perf_counter() - t0, 1e-7)
+    return max(1, int(min_sample_seconds / once))
 
 
-def measure(row, rounds=15, min_round_seconds=0.02, warmup=2):
-    """Fills ``row.medians`` (seconds per call) for each implementation present."""
-    impls = {k: f for k, f in (("minigrad", row.minigrad), ("numpy", row.numpy),
-                               ("torch", row.torch)) if f is not None}
+def time_loop(fn, calls, samples):
+    """Seconds per call of ``samples`` timed loops of ``calls`` calls each."""
+    out = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        out.append((time.perf_counter() - t0) / calls)
+    return out
+
+
+def measure_in_process(row, rounds=15, min_round_seconds=0.02, warmup=2):
+    """Fills ``row.medians``: the row's callables built here, alternating round after round."""
+    impls = {}
+    for k in FRAMEWORKS:
+        if k in row.build and framework_available(k):
+            impls[k] = build_callable(row.build[k], row.args)
+            row.note = row.note or getattr(impls[k], "note", "")
     inner = {}
     for name, fn in impls.items():
         for _ in range(warmup):
             fn()
-        # calls per round: enough that one round takes min_round_seconds
-        t = max(_time_once(fn), 1e-7)
-        inner[name] = max(1, int(min_round_seconds / t))
-    samples = {k: [] for k in impls}
+        inner[name] = calls_per_sample(fn, min_round_seconds)
+    row.samples = {k: [] for k in impls}
     for _ in range(rounds):
         for name, fn in impls.items():
-            n = inner[name]
-            t0 = time.perf_counter()
-            for _ in range(n):
-                fn()
-            samples[name].append((time.perf_counter() - t0) / n)
-    row.medians = {k: statistics.median(v) for k, v in samples.items()}
+            row.samples[name] += time_loop(fn, inner[name], 1)
+    row.medians = {k: statistics.median(v) for k, v in row.samples.items()}
     return row
 
 
-def machine_description():
+# --- one process per framework --------------------------------------------------------------
+
+def framework_available(name):
+    """numpy and minigrad always; torch when it is installed (checked without importing it)."""
+    if name != "torch":
+        return True
+    import importlib.util
+    return importlib.util.find_spec("torch") is not None
+
+
+def run_child(framework, spec, args, warmup=2, samples=5, min_sample_seconds=0.02, timeout=600):
+    """One fresh ``python -m bench.child`` process timing one builder; returns its JSON dict."""
+    request = dict(framework=framework, builder=spec, args=args, warmup=warmup, samples=samples,
+                   min_sample_seconds=min_sample_seconds)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    r = subprocess.run([sys.executable, "-m", "bench.child", json.dumps(request)], cwd=root,
+                       capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError(f"bench child for {framework} {spec} failed (exit {r.returncode}):\n"
+                           f"{r.stderr[-3000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def measure_subprocess(row, rounds=3, samples=5, min_sample_seconds=0.02, warmup=2, runner=None,
+                       reports=None):
+    """Fills ``row.medians``: per round, one fresh process per framework, in turn.
+
+    ``row.samples[framework]`` holds each round's figure (that child's median over its own
+    ``samples`` timed loops); the median over rounds is the row's figure. ``reports`` (a dict),
+    when given, receives each framework's last child report (versions and thread settings).
+    """
+    runner = runner or run_child
+    frameworks = [k for k in FRAMEWORKS if k in row.build and framework_available(k)]
+    row.samples = {k: [] for k in frameworks}
+    for _ in range(rounds):
+        for k in frameworks:
+            result = runner(k, row.build[k], row.args, warmup=warmup, samples=samples,
+                            min_sample_seconds=min_sample_seconds)
+            row.samples[k].append(result["seconds_per_call"])
+            row.note = row.note or result.get("note", "")
+            if reports is not None:
+                reports[k] = result
+    row.medians = medians(row.samples)
+    return row
+
+
+def medians(samples):
+    """{framework: median} of {framework: [per-round seconds]} (empty lists left out)."""
+    return {k: statistics.median(v) for k, v in samples.items() if v}
+
+
+def ratios(row_medians):
+    """minigrad's time over numpy's and torch's: {"numpy": r, "torch": r} where both exist."""
+    mg_t = row_medians.get("minigrad")
+    if mg_t is None:
+        return {}
+    return {k: mg_t / row_medians[k] for k in ("numpy", "torch") if row_medians.get(k)}
+
+
+# --- what each library sees of the machine --------------------------------------------------
+
+def blas_view():
+    """numpy's BLAS as threadpoolctl reports it, e.g. 'openblas 0.3.27 (2 threads)'."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    pools = [f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+             for p in threadpool_info() if p.get("user_api") == "blas"]
+    return ", ".join(pools) or "unknown"
+
+
+def library_view(framework):
+    """Versions and thread counts as seen inside a process that imported only ``framework``."""
     import numpy as np
-    cpu = platform.processor() or platform.machine()
+    view = {"numpy": np.__version__}
+    if framework == "minigrad":
+        import minigrad
+        import minigrad.backend.cpu as cpu
+        view.update(minigrad=getattr(minigrad, "__version__", "dev"),
+                    minigrad_threads=cpu.NUM_THREADS)
+    elif framework == "torch":
+        import torch
+        view.update(torch=torch.__version__, torch_threads=torch.get_num_threads(),
+                    torch_interop_threads=torch.get_num_interop_threads())
+    view["blas"] = blas_view()
+    view["loaded"] = sorted(m for m in ("minigrad", "torch") if m in sys.modules)
+    return view
+
+
+def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    parts = [f"{cpu}", f"{os.cpu_count()} cores", f"Python {platform.python_version()}",
-             f"numpy {np.__version__}"]
-    parts.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch
-                 else "torch not installed")
+    return platform.processor() or platform.machine()
+
+
+def machine_description(reports=None):
+    """One paragraph: CPU, cores, Python, library versions, thread settings and load.
+
+    ``reports`` are the children's reports (``library_view`` of each framework, seen in its own
+    process); without them (in-process mode) this process's own view is used.
+    """
+    if reports is None:
+        reports = {k: library_view(k) for k in FRAMEWORKS if framework_available(k)}
+    parts = [cpu_model(), f"{os.cpu_count()} cores", f"Python {platform.python_version()}"]
+    if "numpy" in reports:
+        parts.append(f"numpy {reports['numpy']['numpy']} (BLAS: {reports['numpy']['blas']})")
+    if "minigrad" in reports:
+        parts.append(f"minigrad NUM_THREADS={reports['minigrad']['minigrad_threads']}")
+    if "torch" in reports:
+        t = reports["torch"]
+        parts.append(f"torch {t['torch']} (get_num_threads()={t['torch_threads']}, "
+                     f"interop {t['torch_interop_threads']})")
+    else:
+        parts.append("torch not installed")
+    env = ", ".join(f"{k}={os.environ[k]}" for k in THREAD_VARIABLES if k in os.environ)
+    parts.append(f"environment: {env or 'no thread variables set'}")
     return ", ".join(parts)
 
+
+def load_average():
+    """The 1-, 5- and 15-minute load averages (what `uptime` prints), as text."""
+    try:
+        return "load average %.2f, %.2f, %.2f" % os.getloadavg()
+    except OSError:
+        return "load average unknown"
+
+
+# --- the table ------------------------------------------------------------------------------
 
 def _fmt(seconds, unit):
     scale = {"ms": 1e3, "us": 1e6, "s": 1.0}[unit]
@@ -91,12 +249,41 @@ def table(rows):
              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         m = r.medians
-        mg_t = m.get("minigrad")
-        cells = [r.group, r.name, r.unit, _fmt(mg_t, r.unit)]
+        cells = [r.group, r.name, r.unit, _fmt(m["minigrad"], r.unit) if "minigrad" in m else "—"]
         for k in ("numpy", "torch"):
             cells.append(_fmt(m[k], r.unit) if k in m else "—")
+        q = ratios(m)
         for k in ("numpy", "torch"):
-            cells.append(f"{mg_t / m[k]:.2f}" if k in m else "—")
+            cells.append(f"{q[k]:.2f}" if k in q else "—")
         cells.append(r.note)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+@dataclass
+class CallableRow:
+    """A row of callables built in this process (bench/gpu.py's rows), for ``measure``."""
+    group: str
+    name: str
+    minigrad: Callable
+    numpy: Optional[Callable] = None
+    torch: Optional[Callable] = None
+    unit: str = "ms"
+    note: str = ""
+    medians: Dict[str, float] = field(default_factory=dict)
+
+
+def measure(row, rounds=15, min_round_seconds=0.02, warmup=2):
+    """In-process alternating medians of a ``CallableRow`` (the GPU rows)."""
+    impls = {k: f for k, f in ((k, getattr(row, k)) for k in FRAMEWORKS) if f is not None}
+    inner = {}
+    for name, fn in impls.items():
+        for _ in range(warmup):
+            fn()
+        inner[name] = calls_per_sample(fn, min_round_seconds)
+    samples = {k: [] for k in impls}
+    for _ in range(rounds):
+        for name, fn in impls.items():
+            samples[name] += time_loop(fn, inner[name], 1)
+    row.medians = medians(samples)
+    return row

@@ -1,15 +1,30 @@
-"""Recurrent rows: an LSTM forward+backward against torch CPU (attention: bench/attention.py)."""
+"""Recurrent rows: an LSTM forward+backward against torch CPU (attention: bench/attention.py).
+
+Each framework builds its own module in its own process (see bench/harness.py) and loads the
+same weights, drawn with NumPy for every entry of the module's state_dict (the same names and
+shapes in minigrad and torch), so both compute the same numbers on the same input.
+"""
 import numpy as np
 
-import minigrad as mg
-
-from .harness import Row, torch
+from .harness import Row
 
 
-def _copy_weights(mine, theirs):
-    """torch's initial weights into minigrad's module (the same parameter names)."""
-    state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
-    mine.load_state_dict({k: mg.tensor(v) for k, v in state.items()})
+def numpy_state(shapes, seed=0):
+    """{name: float32 array}: uniform in ±1/√(last dim), drawn in sorted-name order."""
+    rng = np.random.default_rng(seed)
+    state = {}
+    for name in sorted(shapes):
+        shape = tuple(shapes[name])
+        bound = 1 / np.sqrt(shape[-1]) if shape else 1.0
+        state[name] = rng.uniform(-bound, bound, shape).astype(np.float32)
+    return state
+
+
+def load_numpy_state(module, tensor):
+    """Fills ``module`` (minigrad's or torch's) with ``numpy_state`` of its own state_dict."""
+    shapes = {k: tuple(v.shape) for k, v in module.state_dict().items()}
+    module.load_state_dict({k: tensor(v) for k, v in numpy_state(shapes).items()})
+    return module
 
 
 def _forward_backward(module, x, select=lambda out: out):
@@ -20,22 +35,25 @@ def _forward_backward(module, x, select=lambda out: out):
     return run
 
 
-def _lstm(seq=64, batch=32, hidden=256):
+def _lstm(lib, seq, batch, hidden):
     """nn.LSTM(hidden, hidden), batch_first, input (batch, seq, hidden): output.sum() backward."""
-    if not hasattr(mg.nn, "LSTM"):
-        return []
-    rng = np.random.default_rng(0)
-    x_np = rng.standard_normal((batch, seq, hidden)).astype(np.float32)
-    mine = mg.nn.LSTM(hidden, hidden, batch_first=True)
-    row = Row("sequence", f"LSTM fwd+bwd, seq {seq}, batch {batch}, hidden {hidden}",
-              _forward_backward(mine, mg.tensor(x_np, requires_grad=True), lambda o: o[0]))
-    if torch:
-        theirs = torch.nn.LSTM(hidden, hidden, batch_first=True)
-        _copy_weights(mine, theirs)
-        row.torch = _forward_backward(theirs, torch.tensor(x_np, requires_grad=True),
-                                      lambda o: o[0])
-    return [row]
+    x_np = np.random.default_rng(0).standard_normal((batch, seq, hidden)).astype(np.float32)
+    module = load_numpy_state(lib.nn.LSTM(hidden, hidden, batch_first=True), lib.tensor)
+    return _forward_backward(module, lib.tensor(x_np, requires_grad=True), lambda o: o[0])
+
+
+def lstm_minigrad(seq, batch, hidden):
+    import minigrad
+    return _lstm(minigrad, seq, batch, hidden)
+
+
+def lstm_torch(seq, batch, hidden):
+    import torch
+    return _lstm(torch, seq, batch, hidden)
 
 
 def rows(quick=False):
-    return _lstm(seq=16, batch=8, hidden=64) if quick else _lstm()
+    seq, batch, hidden = (16, 8, 64) if quick else (64, 32, 256)
+    return [Row("sequence", f"LSTM fwd+bwd, seq {seq}, batch {batch}, hidden {hidden}",
+                {k: f"bench.sequence:lstm_{k}" for k in ("minigrad", "torch")},
+                {"seq": seq, "batch": batch, "hidden": hidden})]
