@@ -16,6 +16,15 @@ Every differentiable operation is a ``Function`` subclass with two static method
 
     y = Square.apply(x)
 
+A third static method, ``jvp(ctx, *tangents)``, is forward mode (autograd/forward_ad.py): the
+tangent of the output from one tangent per input (None where an input carries none), written
+under ``backward`` so an op's three derivatives read together::
+
+        @staticmethod
+        def jvp(ctx, t):
+            x, = ctx.saved_tensors
+            return t * 2 * x                # J·t, also with Tensor ops
+
 ``forward`` runs with recording switched off and may return arrays or Tensors. ``backward``
 receives one gradient Tensor per output and returns one gradient per input of ``forward``
 (``None`` for inputs that are not tensors or need no gradient). Because backward formulas are
