@@ -1,11 +1,17 @@
-"""Reverse-mode automatic differentiation, by idea:
+"""Automatic differentiation, reverse and forward mode, by idea:
 
-    grad_mode.py   no_grad, enable_grad, set_grad_enabled, is_grad_enabled (per thread)
-    function.py    Function (forward + backward of one operation) and its ctx, the graph node;
-                   once_differentiable
+    grad_mode.py   no_grad, enable_grad, set_grad_enabled, is_grad_enabled (per thread); the
+                   open forward-mode level
+    function.py    Function (forward + backward + jvp of one operation) and its ctx, the graph
+                   node; once_differentiable
     engine.py      the backward pass: topological order, accumulation into .grad, grad(),
                    backward(), zero_grad()
     variable.py    Variable, torch's deprecated wrapper (it returns a Tensor)
+    forward_ad.py  forward mode: dual_level, make_dual, unpack_dual (tangents pushed by apply)
+    functional.py  vjp jvp jacobian hessian vhp hvp of whole functions
+    hooks.py       tensor hooks, run by the engine
+    draw.py        the recorded graph, drawn
+    check_graph.py the per-node gradient debugger
 
 A ``Function`` records, for each output, the ctx of the call that made it; ``backward`` /
 ``grad`` walk that graph once in reverse topological order, summing the gradients that reach
