@@ -43,6 +43,25 @@ from .module import Module
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
+def check_input(module, input, ndims, weight, size_message, not_a_tensor=""):
+    """torch's checks of a recurrent module's input: a Tensor with one of ``ndims`` dimensions
+    (unbatched or batched), last dimension ``module.input_size`` (else ``size_message``, a format
+    string of ``got`` and ``want``), the parameters' dtype."""
+    name = type(module).__name__
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}"
+                        + not_a_tensor)
+    if input.ndim not in ndims:
+        raise ValueError(f"{name}: Expected input to be {ndims[0]}D or {ndims[1]}D, got "
+                         f"{input.ndim}D instead (input shape {tuple(input.shape)})")
+    if input.shape[-1] != module.input_size:
+        message = size_message.format(got=input.shape[-1], want=module.input_size)
+        raise ValueError(f"{name}: {message} (input shape {tuple(input.shape)})")
+    if input.dtype != weight.dtype:
+        raise TypeError(f"{name}: input dtype {input.dtype} but parameters {weight.dtype}: "
+                        "convert one with .float() or .double()")
+
+
 # ---- one time step -----------------------------------------------------------------------------
 
 def rnn_step(xw, h, w_hh, b_hh=None, nonlinearity="tanh"):
@@ -158,19 +177,8 @@ class _CellBase(Module):
 
     def _input(self, input):
         """input as (B, I), and whether it came unbatched (I,)."""
-        name = type(self).__name__
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-        if input.ndim not in (1, 2):
-            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead "
-                             f"(input shape {tuple(input.shape)})")
-        if input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: input has inconsistent input_size: got "
-                             f"{input.shape[-1]} expected {self.input_size} (input shape "
-                             f"{tuple(input.shape)})")
-        if input.dtype != self.weight_ih.dtype:
-            raise TypeError(f"{name}: input dtype {input.dtype} but parameters "
-                            f"{self.weight_ih.dtype}: convert one with .float() or .double()")
+        check_input(self, input, (1, 2), self.weight_ih,
+                    "input has inconsistent input_size: got {got} expected {want}")
         batched = input.ndim == 2
         return (input if batched else input.unsqueeze(0)), batched
 

@@ -32,7 +32,7 @@ from ..creation import zeros
 from ..tensor import Tensor
 from . import functional as F
 from ._layer import new_parameter
-from ._rnn_cells import (GATES, GRUCell, LSTMCell, RNNCell, check_sizes,  # noqa: F401
+from ._rnn_cells import (GATES, GRUCell, LSTMCell, RNNCell, check_input, check_sizes,  # noqa: F401
                          gru_step, lstm_step, reset_uniform, rnn_step)
 from .module import Module
 
@@ -158,20 +158,9 @@ class RNNBase(Module):
     # ---- shapes and checks ---------------------------------------------------------------
     def _sequence(self, input):
         """input as (T, B, I), and whether it was batched."""
-        name = type(self).__name__
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__} "
-                            "(PackedSequence is not supported)")
-        if input.ndim not in (2, 3):
-            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead "
-                             f"(input shape {tuple(input.shape)})")
-        if input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
-                             f"{self.input_size}, got {input.shape[-1]} (input shape "
-                             f"{tuple(input.shape)})")
-        if input.dtype != self.weight_ih_l0.dtype:
-            raise TypeError(f"{name}: input dtype {input.dtype} but parameters "
-                            f"{self.weight_ih_l0.dtype}: convert one with .float() or .double()")
+        check_input(self, input, (2, 3), self.weight_ih_l0,
+                    "input.size(-1) must be equal to input_size. Expected {want}, got {got}",
+                    not_a_tensor=" (PackedSequence is not supported)")
         batched = input.ndim == 3
         if not batched:
             return input.unsqueeze(1), False
