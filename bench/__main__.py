@@ -11,10 +11,10 @@ import os
 import sys
 import time
 
-from .harness import (load_average, machine_description, measure_in_process, measure_subprocess,
-                      table)
+from .harness import (bandwidth_notes, load_average, machine_description, measure_in_process,
+                      measure_subprocess, table)
 
-GROUPS = ("bench.core", "bench.training", "bench.sequence", "bench.attention")
+GROUPS = ("bench.core", "bench.training", "bench.bandwidth", "bench.sequence", "bench.attention")
 
 
 def select(rows, only):
@@ -62,6 +62,7 @@ def main(argv=None):
             print(f"  FAILED {r.group}: {r.name}\n{exc}", file=sys.stderr)
             continue
         print(f"  measured {r.group}: {r.name}", file=sys.stderr)
+    bandwidth_notes(rows)
     text = table(rows)
     if not args.only or any("memory" in t for t in args.only):
         from .memory import report

@@ -32,8 +32,9 @@ from typing import Callable, Dict, Optional
 FRAMEWORKS = ("minigrad", "numpy", "torch")
 
 #: Environment variables that set thread counts or OpenMP's behaviour, recorded with the results.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OPENBLAS_NUM_THREADS",
-                    "MKL_NUM_THREADS", "MINIGRAD_PURE_NUMPY")
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_PROC_BIND",
+                    "OMP_PLACES", "OPENBLAS_NUM_THREADS", "OPENBLAS_THREAD_TIMEOUT",
+                    "MKL_NUM_THREADS", "MINIGRAD_NUM_THREADS", "MINIGRAD_PURE_NUMPY")
 
 
 @dataclass
@@ -52,6 +53,9 @@ class Row:
     note: str = ""
     medians: Dict[str, float] = field(default_factory=dict)
     samples: Dict[str, list] = field(default_factory=dict)
+    #: Bytes one call must move to and from memory (0: not a memory-bound row). Rows that set
+    #: it get their GB/s in the note column (``bandwidth_notes``).
+    bytes_per_call: int = 0
 
 
 def build_callable(spec, args):
@@ -162,17 +166,71 @@ def ratios(row_medians):
     return {k: mg_t / row_medians[k] for k in ("numpy", "torch") if row_medians.get(k)}
 
 
+def gigabytes_per_second(row):
+    """{framework: GB/s} of a row with ``bytes_per_call`` (10⁹ bytes, as STREAM counts)."""
+    if not row.bytes_per_call:
+        return {}
+    return {k: row.bytes_per_call / t / 1e9 for k, t in row.medians.items() if t > 0}
+
+
+def bandwidth_notes(rows, reference="STREAM triad"):
+    """Appends each memory-bound row's GB/s to its note; rows other than the STREAM rows also
+    get their fraction of the best ``reference`` figure of the run (minigrad's compiled
+    triad: what this machine's memory allows, measured in the same run).
+
+    E.g. "GB/s: minigrad 9.8 (0.71 of triad 13.8), torch 9.1 (0.66)". Returns the reference
+    GB/s (None when no reference row was measured)."""
+    best = [gigabytes_per_second(r).get("minigrad") for r in rows if r.name.startswith(reference)]
+    best = max((b for b in best if b), default=None)
+    for r in rows:
+        rates = gigabytes_per_second(r)
+        if not rates:
+            continue
+        versus = best and not r.name.startswith("STREAM")
+        cells = []
+        for k, rate in rates.items():
+            cell = f"{k} {rate:.3g}"
+            if versus:
+                cell += (f" ({rate / best:.2f} of triad {best:.3g})" if not cells
+                         else f" ({rate / best:.2f})")
+            cells.append(cell)
+        r.note = "; ".join(t for t in (r.note, "GB/s: " + ", ".join(cells)) if t)
+    return best
+
+
 # --- what each library sees of the machine --------------------------------------------------
 
 def blas_view():
     """numpy's BLAS as threadpoolctl reports it, e.g. 'openblas 0.3.27 (2 threads)'."""
+    pools = _threadpools()
+    if pools is None:
+        return "unknown (threadpoolctl not installed)"
+    pools = [p for p in pools if p.get("user_api") == "blas"]
+    return ", ".join(f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+                     for p in pools) or "unknown"
+
+
+def _threadpools():
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        return "unknown (threadpoolctl not installed)"
-    pools = [f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
-             for p in threadpool_info() if p.get("user_api") == "blas"]
-    return ", ".join(pools) or "unknown"
+        return None
+    return threadpool_info()
+
+
+def threadpool_view():
+    """Every thread pool loaded in this process as threadpoolctl sees it (BLAS and OpenMP
+    runtimes), e.g. 'libopenblas (openblas 0.3.27 pthreads) 2 threads; libgomp (openmp) 2
+    threads'."""
+    pools = _threadpools()
+    if pools is None:
+        return "threadpoolctl not installed"
+    described = []
+    for p in pools:
+        what = " ".join(str(p[k]) for k in ("internal_api", "version", "threading_layer")
+                        if p.get(k))
+        described.append(f"{p.get('prefix')} ({what}) {p.get('num_threads')} threads")
+    return "; ".join(described) or "none loaded"
 
 
 def library_view(framework):
@@ -183,12 +241,16 @@ def library_view(framework):
         import minigrad
         import minigrad.backend.cpu as cpu
         view.update(minigrad=getattr(minigrad, "__version__", "dev"),
-                    minigrad_threads=cpu.NUM_THREADS)
+                    minigrad_threads=cpu.NUM_THREADS,
+                    minigrad_parallel_min_size=getattr(cpu, "PARALLEL_MIN_SIZE", None),
+                    minigrad_optimizer_parallel_min_size=getattr(
+                        cpu, "OPTIMIZER_PARALLEL_MIN_SIZE", None))
     elif framework == "torch":
         import torch
         view.update(torch=torch.__version__, torch_threads=torch.get_num_threads(),
                     torch_interop_threads=torch.get_num_interop_threads())
     view["blas"] = blas_view()
+    view["threadpools"] = threadpool_view()
     view["loaded"] = sorted(m for m in ("minigrad", "torch") if m in sys.modules)
     return view
 
@@ -204,25 +266,66 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def memory_gib():
+    """Total and available memory in GiB (from /proc/meminfo), or None where it is missing."""
+    try:
+        with open("/proc/meminfo") as f:
+            info = {line.split(":")[0]: int(line.split()[1]) for line in f}
+        return info["MemTotal"] / 2 ** 20, info["MemAvailable"] / 2 ** 20
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
+
+
+def source_revision():
+    """The checkout's commit (with '+changes' when the tree differs from it), or 'unknown'."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (rev + ("+changes" if dirty.strip() else "")) if rev else "unknown"
+
+
 def machine_description(reports=None):
-    """One paragraph: CPU, cores, Python, library versions, thread settings and load.
+    """One paragraph: CPU, cores, memory, OS, Python, library versions, thread settings.
 
     ``reports`` are the children's reports (``library_view`` of each framework, seen in its own
-    process); without them (in-process mode) this process's own view is used.
+    process); without them (in-process mode) this process's own view is used. Each framework's
+    thread pools are listed as threadpoolctl saw them in that framework's own process.
     """
     if reports is None:
         reports = {k: library_view(k) for k in FRAMEWORKS if framework_available(k)}
-    parts = [cpu_model(), f"{os.cpu_count()} cores", f"Python {platform.python_version()}"]
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count()
+    parts = [cpu_model(), f"{os.cpu_count()} cores ({usable} usable by this process)"]
+    mem = memory_gib()
+    if mem:
+        parts.append(f"{mem[0]:.0f} GiB memory ({mem[1]:.0f} GiB available)")
+    parts += [platform.platform(), f"Python {platform.python_version()}",
+              f"minigrad source {source_revision()}"]
     if "numpy" in reports:
         parts.append(f"numpy {reports['numpy']['numpy']} (BLAS: {reports['numpy']['blas']})")
     if "minigrad" in reports:
-        parts.append(f"minigrad NUM_THREADS={reports['minigrad']['minigrad_threads']}")
+        m = reports["minigrad"]
+        text = f"minigrad NUM_THREADS={m['minigrad_threads']}"
+        if m.get("minigrad_parallel_min_size"):
+            text += (f" (kernels threaded from {m['minigrad_parallel_min_size']} elements, "
+                     f"optimizer updates from {m['minigrad_optimizer_parallel_min_size']})")
+        parts.append(text)
     if "torch" in reports:
         t = reports["torch"]
         parts.append(f"torch {t['torch']} (get_num_threads()={t['torch_threads']}, "
                      f"interop {t['torch_interop_threads']})")
     else:
         parts.append("torch not installed")
+    pools = [f"{k}: {r['threadpools']}" for k, r in reports.items() if r.get("threadpools")]
+    if pools:
+        parts.append("thread pools after the run (threadpoolctl) -- " + "; ".join(pools))
     env = ", ".join(f"{k}={os.environ[k]}" for k in THREAD_VARIABLES if k in os.environ)
     parts.append(f"environment: {env or 'no thread variables set'}")
     return ", ".join(parts)

@@ -204,5 +204,7 @@ def rows(quick=False):
             {"sizes": [64, 64, 10], "batch": 32, "optimizer": "sgd"}, unit="us"),
         Row("training", "LeNet CNN step, batch 64, 1x28x28, SGD momentum+wd",
             _builders("cnn", ("minigrad", "torch")), {"batch": 64}),
-        Row("optimizer", f"AdamW update, {n / 1e6:.0f}M float32", _builders("adamw"), {"n": n}),
+        # read p, g, m, v and write p, m, v: 7 float32 arrays per step (bench/bandwidth.py)
+        Row("optimizer", f"AdamW update, {n / 1e6:.0f}M float32", _builders("adamw"), {"n": n},
+            bytes_per_call=7 * 4 * n),
     ]
