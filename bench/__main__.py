@@ -38,9 +38,17 @@ def main(argv=None):
                         help="rounds of alternation (default: 3 in subprocesses, 15 in-process; "
                              "--quick: 2 and 5)")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results.md")
+    parser.add_argument("--scaling", action="store_true",
+                        help="the scaling series instead (bench/scaling.py: plots and a summary "
+                             "in results.md; ~5 min, --quick ~1 min)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="cuda: the GPU rows of bench/gpu.py (needs CuPy and a GPU)")
     args = parser.parse_args(argv)
+    if args.scaling:
+        from . import scaling
+        return scaling.main(["--quick"] * args.quick + ["--no-write"] * args.no_write
+                            + (["--rounds", str(args.rounds)] if args.rounds else [])
+                            + [x for text in args.only for x in ("--only", text)])
     if args.device == "cuda":
         from . import gpu
         return gpu.main(["--quick"] if args.quick else [])

@@ -5,7 +5,10 @@ child builds the callable (importing only what that builder imports), calls it `
 times, sizes a loop so one sample lasts ``min_sample_seconds``, times ``samples`` loops and
 prints one JSON line: the median seconds per call, every sample, the builder's note, and what
 this process sees of the machine (library versions, thread counts, which frameworks it loaded).
+A request with ``series`` (a list of argument dicts) times the builder at each in turn, in this
+one process, and reports a list of ``points`` (bench/scaling.py).
 """
+import gc
 import json
 import statistics
 import sys
@@ -13,16 +16,31 @@ import sys
 from .harness import build_callable, calls_per_sample, library_view, time_loop
 
 
+def time_point(builder, args, warmup=2, samples=5, min_sample_seconds=0.02):
+    """Builds one callable, warms it up and times it: seconds per call (median of the samples),
+    the samples, the calls per sample and the builder's note."""
+    fn = build_callable(builder, args)
+    for _ in range(warmup):
+        fn()
+    calls = calls_per_sample(fn, min_sample_seconds)
+    times = time_loop(fn, calls, samples)
+    return dict(seconds_per_call=statistics.median(times), samples=times, calls_per_sample=calls,
+                note=getattr(fn, "note", ""))
+
+
 def main(argv=None):
     request = json.loads((argv if argv is not None else sys.argv[1:])[0])
-    fn = build_callable(request["builder"], request.get("args", {}))
-    for _ in range(request.get("warmup", 2)):
-        fn()
-    calls = calls_per_sample(fn, request.get("min_sample_seconds", 0.02))
-    samples = time_loop(fn, calls, request.get("samples", 5))
-    report = dict(framework=request["framework"], builder=request["builder"],
-                  seconds_per_call=statistics.median(samples), samples=samples,
-                  calls_per_sample=calls, note=getattr(fn, "note", ""))
+    timing = {k: request[k] for k in ("warmup", "samples", "min_sample_seconds") if k in request}
+    report = dict(framework=request["framework"], builder=request["builder"])
+    if "series" in request:
+        # A scaling series (bench/scaling.py): one point after another in this one process,
+        # each point's data freed before the next is built.
+        report["points"] = []
+        for args in request["series"]:
+            report["points"].append(time_point(request["builder"], args, **timing))
+            gc.collect()
+    else:
+        report.update(time_point(request["builder"], request.get("args", {}), **timing))
     report.update(library_view(request["framework"]))
     print(json.dumps(report))
     return 0

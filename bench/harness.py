@@ -119,14 +119,25 @@ def framework_available(name):
 
 def run_child(framework, spec, args, warmup=2, samples=5, min_sample_seconds=0.02, timeout=600):
     """One fresh ``python -m bench.child`` process timing one builder; returns its JSON dict."""
-    request = dict(framework=framework, builder=spec, args=args, warmup=warmup, samples=samples,
-                   min_sample_seconds=min_sample_seconds)
+    return _child(dict(framework=framework, builder=spec, args=args, warmup=warmup,
+                       samples=samples, min_sample_seconds=min_sample_seconds), timeout)
+
+
+def run_series_child(framework, spec, series, warmup=2, samples=5, min_sample_seconds=0.02,
+                     timeout=1800):
+    """One fresh child timing one builder at each argument dict of ``series`` in turn; its
+    JSON dict has a ``points`` list (one ``run_child``-like figure per dict)."""
+    return _child(dict(framework=framework, builder=spec, series=series, warmup=warmup,
+                       samples=samples, min_sample_seconds=min_sample_seconds), timeout)
+
+
+def _child(request, timeout):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     r = subprocess.run([sys.executable, "-m", "bench.child", json.dumps(request)], cwd=root,
                        capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0:
-        raise RuntimeError(f"bench child for {framework} {spec} failed (exit {r.returncode}):\n"
-                           f"{r.stderr[-3000:]}")
+        raise RuntimeError(f"bench child for {request['framework']} {request['builder']} failed "
+                           f"(exit {r.returncode}):\n{r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
