@@ -336,11 +336,17 @@ def main(argv=None):
     parser.add_argument("--only", action="append", default=[],
                         help="only the series whose key starts with this (mlp_width, mlp_batch, "
                              "conv, adamw, triad); repeatable")
+    parser.add_argument("--max-points", type=int,
+                        help="only the N smallest points of each series (a smoke test)")
     parser.add_argument("--no-write", action="store_true",
                         help="print the summary; write no plots or files")
     args = parser.parse_args(argv)
     rounds = args.rounds or (2 if args.quick else 3)
     series = all_series(args.quick, args.only)
+    if args.max_points:
+        for s in series:
+            for name in ("xs", "args", "bytes_per_call"):
+                setattr(s, name, getattr(s, name)[:args.max_points])
     load_before, started = load_average(), time.time()
     reports = {}
     measure(series, rounds=rounds, samples=3 if args.quick else 5,

@@ -161,3 +161,86 @@ def test_a_failing_row_is_reported_and_the_others_still_measured(monkeypatch, ca
     assert "| overhead | a + b on 4 elements, recording | us | — | — | — | — | — | failed: bench " \
            "child for minigrad x failed |" in out
     assert "| overhead | a * b on 4 elements, recording | us | 2 | 1 | — | 2.00 | — |  |" in out
+
+
+# --- issue 16: bandwidth rows, series children, the machine record ---------------------------
+
+def test_bandwidth_notes_give_gb_per_s_and_the_fraction_of_the_triad():
+    triad1 = Row("bandwidth", "STREAM triad, 1M float32, 1 thread", {}, bytes_per_call=12_000_000,
+                 medians={"minigrad": 1e-3, "numpy": 2e-3})
+    triad2 = Row("bandwidth", "STREAM triad, 1M float32, 2 threads", {},
+                 bytes_per_call=12_000_000, medians={"minigrad": 0.75e-3})
+    adamw = Row("optimizer", "AdamW update, 1M float32", {}, note="torch AdamW not fused",
+                bytes_per_call=28_000_000, medians={"minigrad": 2e-3, "torch": 4e-3})
+    plain = Row("loss", "CE", {}, medians={"minigrad": 1e-3})
+    assert harness.gigabytes_per_second(triad1) == {"minigrad": 12.0, "numpy": 6.0}
+    assert harness.bandwidth_notes([triad1, triad2, adamw, plain]) == 16.0   # the best triad
+    assert triad1.note == "GB/s: minigrad 12, numpy 6"
+    assert triad2.note == "GB/s: minigrad 16"
+    assert adamw.note == ("torch AdamW not fused; GB/s: minigrad 14 (0.88 of triad 16), "
+                          "torch 7 (0.44)")
+    assert plain.note == ""
+    lonely = Row("optimizer", "AdamW", {}, bytes_per_call=28, medians={"minigrad": 1e-9})
+    assert harness.bandwidth_notes([lonely]) is None and lonely.note == "GB/s: minigrad 28"
+
+
+def test_the_adamw_and_stream_rows_count_their_bytes():
+    from bench import bandwidth, training
+    adamw = [r for r in training.rows() if r.name.startswith("AdamW update")]
+    assert len(adamw) == 1 and adamw[0].bytes_per_call == 7 * 4 * adamw[0].args["n"]
+    stream = bandwidth.rows()
+    assert [r.args["threads"] for r in stream][:2] == [1, 2]
+    for r in stream:
+        assert r.args["n"] == adamw[0].args["n"]            # the same length as the AdamW row
+        assert r.bytes_per_call == {"copy": 2, "triad": 3}[r.args["kernel"]] * 4 * r.args["n"]
+        assert ("numpy" in r.build) == (r.args["threads"] == 1)
+
+
+@pytest.mark.parametrize("kernel", ["copy", "triad"])
+def test_stream_builders_compute_the_same_arrays(kernel):
+    import numpy as np
+    from bench import bandwidth
+    pytest.importorskip("minigrad._C.bandwidth")
+    b, c = bandwidth._arrays(1001)[1:]
+    expected = b if kernel == "copy" else b + np.float32(bandwidth.SCALAR) * c
+    frameworks = ("minigrad", "torch") if HAVE_TORCH else ("minigrad",)
+    for k in frameworks:              # the builders return what they wrote (an array, a tensor)
+        out = np.asarray(getattr(bandwidth, f"stream_{k}")(kernel, 1001, 1)())
+        np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="one thread, got threads=2"):
+        bandwidth.stream_numpy(kernel, 10, 2)
+
+
+def test_series_child_times_every_point_in_one_process():
+    series = [{"kernel": "copy", "n": 1000, "threads": 1}, {"kernel": "triad", "n": 5000,
+                                                            "threads": 1}]
+    report = harness.run_series_child("numpy", "bench.bandwidth:stream_numpy", series, warmup=1,
+                                      samples=3, min_sample_seconds=0.001)
+    assert len(report["points"]) == 2
+    for point in report["points"]:
+        assert point["seconds_per_call"] == sorted(point["samples"])[1] > 0
+    assert report["loaded"] == [] and "threadpools" in report
+
+
+def test_machine_record_lists_memory_os_revision_and_every_thread_pool():
+    reports = {"numpy": {"numpy": "2.0", "blas": "openblas 0.3 (2 threads)",
+                         "threadpools": "libopenblas (openblas 0.3 pthreads) 2 threads"},
+               "minigrad": {"minigrad_threads": 2, "minigrad_parallel_min_size": 1048576,
+                            "minigrad_optimizer_parallel_min_size": 2097152,
+                            "threadpools": "libgomp (openmp) 2 threads"}}
+    text = harness.machine_description(reports)
+    for part in ("GiB memory", "Linux" if harness.platform.system() == "Linux" else "",
+                 "minigrad source ", "minigrad NUM_THREADS=2 (kernels threaded from 1048576 "
+                 "elements, optimizer updates from 2097152)", "torch not installed",
+                 "numpy: libopenblas (openblas 0.3 pthreads) 2 threads; minigrad: libgomp "
+                 "(openmp) 2 threads"):
+        assert part in text
+    assert harness.source_revision() != ""
+
+
+def test_threadpool_view_in_a_process_that_ran_a_kernel():
+    pytest.importorskip("threadpoolctl")
+    report = harness.run_child("minigrad", TINY["minigrad"], {"op": "a + b"}, warmup=1,
+                               samples=1, min_sample_seconds=0.001)
+    assert "openblas" in report["threadpools"] or "mkl" in report["threadpools"]
+    assert report["minigrad_parallel_min_size"] >= 1
