@@ -16,21 +16,30 @@ import sys
 from .harness import build_callable, calls_per_sample, library_view, time_loop
 
 
-def time_point(builder, args, warmup=2, samples=5, min_sample_seconds=0.02):
+def time_point(builder, args, warmup=2, samples=5, min_sample_seconds=0.02,
+               max_point_seconds=None):
     """Builds one callable, warms it up and times it: seconds per call (median of the samples),
-    the samples, the calls per sample and the builder's note."""
+    the samples, the calls per sample and the builder's note.
+
+    ``max_point_seconds`` (scaling series): stop after 3 samples once the samples have taken
+    that long, so that the slowest points of a series do not take most of its time."""
     fn = build_callable(builder, args)
     for _ in range(warmup):
         fn()
     calls = calls_per_sample(fn, min_sample_seconds)
-    times = time_loop(fn, calls, samples)
+    times = []
+    while len(times) < samples:
+        times += time_loop(fn, calls, 1)
+        if max_point_seconds and len(times) >= 3 and sum(times) * calls > max_point_seconds:
+            break
     return dict(seconds_per_call=statistics.median(times), samples=times, calls_per_sample=calls,
                 note=getattr(fn, "note", ""))
 
 
 def main(argv=None):
     request = json.loads((argv if argv is not None else sys.argv[1:])[0])
-    timing = {k: request[k] for k in ("warmup", "samples", "min_sample_seconds") if k in request}
+    timing = {k: request[k] for k in ("warmup", "samples", "min_sample_seconds",
+                                      "max_point_seconds") if k in request}
     report = dict(framework=request["framework"], builder=request["builder"])
     if "series" in request:
         # A scaling series (bench/scaling.py): one point after another in this one process,

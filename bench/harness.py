@@ -124,11 +124,13 @@ def run_child(framework, spec, args, warmup=2, samples=5, min_sample_seconds=0.0
 
 
 def run_series_child(framework, spec, series, warmup=2, samples=5, min_sample_seconds=0.02,
-                     timeout=1800):
+                     max_point_seconds=None, timeout=1800):
     """One fresh child timing one builder at each argument dict of ``series`` in turn; its
-    JSON dict has a ``points`` list (one ``run_child``-like figure per dict)."""
+    JSON dict has a ``points`` list (one ``run_child``-like figure per dict). A point stops
+    after 3 samples once they took ``max_point_seconds`` (bench/child.py: ``time_point``)."""
     return _child(dict(framework=framework, builder=spec, series=series, warmup=warmup,
-                       samples=samples, min_sample_seconds=min_sample_seconds), timeout)
+                       samples=samples, min_sample_seconds=min_sample_seconds,
+                       max_point_seconds=max_point_seconds), timeout)
 
 
 def _child(request, timeout):

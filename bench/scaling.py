@@ -144,9 +144,13 @@ def all_series(quick=False, only=()):
     return [s for s in out if not only or any(s.key.startswith(t) for t in only)]
 
 
-def measure(series, rounds=3, samples=5, min_sample_seconds=0.05, runner=None, reports=None,
-            log=None):
-    """Fills each series' ``samples``: per round, per series, one process per framework."""
+def measure(series, rounds=3, samples=5, min_sample_seconds=0.05, max_point_seconds=1.0,
+            runner=None, reports=None, log=None):
+    """Fills each series' ``samples``: per round, per series, one process per framework.
+
+    Each point: one warm-up call (the optimizer's state is created there), one call that sizes
+    the timed loops, then ``samples`` loops of at least ``min_sample_seconds`` -- 3 of them
+    for a point slower than ``max_point_seconds`` in all."""
     runner = runner or run_series_child
     for s in series:
         s.samples = {k: [[] for _ in s.xs] for k in s.build if framework_available(k)}
@@ -154,8 +158,9 @@ def measure(series, rounds=3, samples=5, min_sample_seconds=0.05, runner=None, r
         for s in series:
             for k in s.samples:
                 started = time.perf_counter()
-                report = runner(k, s.build[k], s.args, samples=samples,
-                                min_sample_seconds=min_sample_seconds)
+                report = runner(k, s.build[k], s.args, warmup=1, samples=samples,
+                                min_sample_seconds=min_sample_seconds,
+                                max_point_seconds=max_point_seconds)
                 for i, point in enumerate(report["points"]):
                     s.samples[k][i].append(point["seconds_per_call"])
                 if reports is not None and not s.key.startswith("triad"):
@@ -350,7 +355,8 @@ def main(argv=None):
     load_before, started = load_average(), time.time()
     reports = {}
     measure(series, rounds=rounds, samples=3 if args.quick else 5,
-            min_sample_seconds=0.02 if args.quick else 0.05, reports=reports,
+            min_sample_seconds=0.02 if args.quick else 0.05,
+            max_point_seconds=0.2 if args.quick else 1.0, reports=reports,
             log=lambda text: print(text, file=sys.stderr))
     header = (f"Machine: {machine_description(reports)}\n\n"
               f"Load: {load_before} at the start, {load_average()} at the end "

@@ -244,3 +244,13 @@ def test_threadpool_view_in_a_process_that_ran_a_kernel():
                                samples=1, min_sample_seconds=0.001)
     assert "openblas" in report["threadpools"] or "mkl" in report["threadpools"]
     assert report["minigrad_parallel_min_size"] >= 1
+
+
+def test_a_slow_point_stops_after_three_samples():
+    from bench.child import time_point
+    spec, args = TINY["numpy"], {"op": "a + b"}
+    capped = time_point(spec, args, warmup=1, samples=10, min_sample_seconds=1e-4,
+                        max_point_seconds=1e-9)
+    full = time_point(spec, args, warmup=1, samples=10, min_sample_seconds=1e-4)
+    assert len(capped["samples"]) == 3 and len(full["samples"]) == 10
+    assert capped["seconds_per_call"] == sorted(capped["samples"])[1]
