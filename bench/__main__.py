@@ -4,6 +4,11 @@ written to bench/results.md with the machine description.
 By default each framework runs in its own fresh process per row (minigrad, numpy, torch,
 alternating, round after round; see bench/harness.py). ``--in-process`` builds and alternates
 them in this one process instead, as a profiler wants them.
+
+The ``bandwidth`` rows (bench/bandwidth.py) measure STREAM's copy and triad in the same run as
+the AdamW row, whose note then gives its GB/s and the fraction of the triad's it reaches.
+``--scaling`` runs the scaling series instead (bench/scaling.py: cost against work, plots and a
+summary in results.md; about 5 min, ``--quick`` about 1 min), kept out of the default run.
 """
 import argparse
 import importlib

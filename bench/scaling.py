@@ -279,6 +279,8 @@ def plot(series, out_dir):
                 rate = max(t.bytes_per_call[-1] / t.medians("minigrad")[-1] for t in triads)
                 top.loglog(s.xs, [b / rate * 1e3 for b in s.bytes_per_call], ":", color="gray",
                            label="bytes / triad bandwidth")
+            for axis_formatter in (top.yaxis.set_major_formatter, top.yaxis.set_minor_formatter):
+                axis_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
             top.set_ylabel("ms per step")
             top.set_title(s.title, fontsize=10)
             top.legend(fontsize=8)
@@ -287,12 +289,14 @@ def plot(series, out_dir):
                 q = [a / b for a, b in zip(s.medians("minigrad"), s.medians("torch"))]
                 ratio.loglog(s.xs, q, "o-", color="black")
                 ratio.axhline(1.0, color="gray", lw=0.8)
-                ratio.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+                for axis_formatter in (ratio.yaxis.set_major_formatter,
+                                       ratio.yaxis.set_minor_formatter):
+                    axis_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
             ratio.set_ylabel("minigrad / torch (log)")
             ratio.set_xlabel(s.x_label)
             if figure != "adamw":            # few points: label each one
                 ratio.set_xticks(s.xs, [_fmt_x(x) for x in s.xs])
-                ratio.minorticks_off()
+                ratio.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
             ratio.grid(True, which="both", alpha=0.3)
             if panels == 3:
                 mid = axes[1][j]
@@ -331,6 +335,30 @@ def write_section(path, section):
         f.write(new)
 
 
+def run(args):
+    """Measures the series that ``args`` select; returns them and the section's header."""
+    rounds = args.rounds or (2 if args.quick else 3)
+    series = all_series(args.quick, args.only)
+    if args.max_points:
+        for s in series:
+            for name in ("xs", "args", "bytes_per_call"):
+                setattr(s, name, getattr(s, name)[:args.max_points])
+    load_before, started = load_average(), time.time()
+    reports = {}
+    measure(series, rounds=rounds, samples=3 if args.quick else 5,
+            min_sample_seconds=0.02 if args.quick else 0.05,
+            max_point_seconds=0.2 if args.quick else 1.0, reports=reports,
+            log=lambda text: print(text, file=sys.stderr))
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    header = (f"Machine: {machine_description(reports)}\n\n"
+              f"Load: {load_before} at the start, {load_average()} at the end "
+              f"({time.time() - started:.0f} s, {when})."
+              f"\n\nOne fresh process per framework per series, alternating minigrad and torch, "
+              f"series after series; medians of {rounds} rounds (each round's figure: the "
+              f"process's median of its timed loops).")
+    return series, header
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.scaling", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -345,25 +373,18 @@ def main(argv=None):
                         help="only the N smallest points of each series (a smoke test)")
     parser.add_argument("--no-write", action="store_true",
                         help="print the summary; write no plots or files")
+    parser.add_argument("--from-json", metavar="PATH",
+                        help="measure nothing: redraw the plots and the section from a "
+                             "scaling.json written by an earlier run")
     args = parser.parse_args(argv)
-    rounds = args.rounds or (2 if args.quick else 3)
-    series = all_series(args.quick, args.only)
-    if args.max_points:
-        for s in series:
-            for name in ("xs", "args", "bytes_per_call"):
-                setattr(s, name, getattr(s, name)[:args.max_points])
-    load_before, started = load_average(), time.time()
-    reports = {}
-    measure(series, rounds=rounds, samples=3 if args.quick else 5,
-            min_sample_seconds=0.02 if args.quick else 0.05,
-            max_point_seconds=0.2 if args.quick else 1.0, reports=reports,
-            log=lambda text: print(text, file=sys.stderr))
-    header = (f"Machine: {machine_description(reports)}\n\n"
-              f"Load: {load_before} at the start, {load_average()} at the end "
-              f"({time.time() - started:.0f} s, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})."
-              f"\n\nOne fresh process per framework per series, alternating minigrad and torch, "
-              f"series after series; medians of {rounds} rounds (each round's figure: the "
-              f"process's median of its timed loops).")
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        series = [Series(d["key"], d["figure"], d["title"], d["x_label"], d["xs"], [], {},
+                         d["bytes_per_call"], d["seconds"]) for d in saved["series"]]
+        header = saved["header"]
+    else:
+        series, header = run(args)
     section = summary(series, header)
     print(section)
     if not args.no_write:
@@ -371,9 +392,9 @@ def main(argv=None):
         plot(series, args.out)
         with open(os.path.join(args.out, "scaling.json"), "w") as f:
             json.dump({"header": header, "series": [
-                {"key": s.key, "title": s.title, "x_label": s.x_label, "xs": s.xs,
-                 "bytes_per_call": s.bytes_per_call, "seconds": s.samples} for s in series]},
-                f, indent=1)
+                {"key": s.key, "figure": s.figure, "title": s.title, "x_label": s.x_label,
+                 "xs": s.xs, "bytes_per_call": s.bytes_per_call, "seconds": s.samples}
+                for s in series]}, f, indent=1)
         write_section(os.path.join(args.out, "results.md"), section)
     return 0
 

@@ -97,6 +97,14 @@ def test_run_with_made_up_figures_writes_plots_json_and_the_section(tmp_path, mo
     assert "| 64 | 9.19 | 18.4 | 0.50 |" in text          # MLP width 64: x = 64·128
     assert "under 10% of the step from x = 1e5 on" in text
     assert "Machine:" in text and "libgomp (openmp) 2 threads" in text
+    # the plots and the section are redrawn from scaling.json alone, measuring nothing
+    monkeypatch.setattr(scaling, "run_series_child", None)
+    again = tmp_path / "again"
+    assert scaling.main(["--from-json", str(tmp_path / "scaling.json"), "--out", str(again)]) == 0
+    section = text[text.index(scaling.BEGIN):]
+    assert (again / "results.md").read_text().endswith(section)
+    assert _png(again / "scaling_adamw.png")
+    monkeypatch.setattr(scaling, "run_series_child", fake_runner)
     # a rerun replaces the section instead of adding a second one
     assert scaling.main(["--quick", "--rounds", "1", "--out", str(tmp_path),
                          "--only", "conv"]) == 0
