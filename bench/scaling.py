@@ -223,23 +223,27 @@ def summary(series, header):
             lines.append(row)
         fades = fixed_cost_fades(s.xs, mg)
         linear = linear_from(s.xs, mg)
-        lines += ["", f"minigrad's time at the smallest point ({_ms(mg[0])} ms, the most its "
-                  f"fixed per-step cost can be) is under 10% of the step "
-                  + (f"from x = {_fmt_x(fades)} on" if fades else "at no point measured")
-                  + "; its time grows in proportion to the work (per-x cost within 1.5× of the "
-                  "largest point's) " + (f"from x = {_fmt_x(linear)} on" if linear else
-                                         "nowhere in this range")
+        lines += ["", "Per-step overhead stops mattering "
+                  + (f"from x = {_fmt_x(fades)} on" if fades else "nowhere in this range")
+                  + f": from there minigrad's time at the smallest point ({_ms(mg[0])} ms, the "
+                  "most its fixed per-step cost can be) is under 10% of the step. Its time "
+                  "grows in proportion to the work (cost per x within 1.5× of the largest "
+                  "point's) " + (f"from x = {_fmt_x(linear)} on" if linear else
+                                 "nowhere in this range")
                   + f". minigrad/torch goes from {mg[0] / th[0]:.2f} at the smallest point to "
                   f"{mg[-1] / th[-1]:.2f} at the largest.", ""]
         if s.bytes_per_call:
             best = _best_triad(by_key, len(s.xs) - 1)
             gb = s.bytes_per_call[-1] / mg[-1] / 1e9
-            lines += [f"At n = {_fmt_x(s.xs[-1])} minigrad's AdamW moves {gb:.3g} GB/s "
-                      f"({ADAMW_BYTES_PER_PARAM} bytes a parameter), {gb / best:.2f} of the "
-                      f"compiled triad's {best:.3g} GB/s measured in the same run on arrays of "
-                      f"the same length: that, not torch, is the limit. Below the caches' size "
-                      f"the triad itself runs faster than memory allows, so compare the "
-                      f"largest points.", ""]
+            lines += ["Bandwidth takes over " + (f"from n = {_fmt_x(linear)}" if linear else
+                                                 "nowhere in this range")
+                      + f" (time in proportion to the bytes moved). At n = {_fmt_x(s.xs[-1])} "
+                      f"minigrad's AdamW moves {gb:.3g} GB/s ({ADAMW_BYTES_PER_PARAM} bytes a "
+                      f"parameter), {gb / best:.2f} of the compiled triad's {best:.3g} GB/s "
+                      f"measured in the same run on arrays of the same length (the faster of 1 "
+                      f"thread and all cores): that, not torch, is the limit. Where the arrays "
+                      f"fit in the caches the triad runs faster than memory allows, and at the "
+                      f"smallest n it mostly measures the cost of a call.", ""]
     lines += ["Plots: `bench/scaling_mlp.png`, `bench/scaling_conv.png`, "
               "`bench/scaling_adamw.png`; every figure in `bench/scaling.json`.", END]
     return "\n".join(lines)

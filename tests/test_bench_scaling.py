@@ -95,7 +95,8 @@ def test_run_with_made_up_figures_writes_plots_json_and_the_section(tmp_path, mo
     # the time. The triad (12 bytes a float) at the same made-up time: 0.012 GB/s.
     assert "| 1e7 | 1e+04 | 2e+04 | 0.50 | 0.028 | 0.014 | 0.012 | 2.33 |" in text
     assert "| 64 | 9.19 | 18.4 | 0.50 |" in text          # MLP width 64: x = 64·128
-    assert "under 10% of the step from x = 1e5 on" in text
+    assert "Per-step overhead stops mattering from x = 1e5 on" in text
+    assert "Bandwidth takes over from n = 1e5" in text
     assert "Machine:" in text and "libgomp (openmp) 2 threads" in text
     # the plots and the section are redrawn from scaling.json alone, measuring nothing
     monkeypatch.setattr(scaling, "run_series_child", None)
