@@ -9,7 +9,7 @@ PYX     := $(wildcard csrc/cpu/*.pyx)
 CU      := $(wildcard csrc/cuda/*.cu)
 PYTEST_ARGS ?= -q
 
-.PHONY: all venv build test test-asan demo check bench ptx clean
+.PHONY: all venv build test test-asan demo check bench bench-scaling ptx clean
 
 all: test
 
@@ -48,6 +48,11 @@ check: build
 
 bench: build
 	$(BIN)/python -m bench
+
+# Cost over work (MLP width/batch, conv image size, AdamW size vs the STREAM triad): PNG plots
+# and a summary section in bench/results.md (~5 min on an idle 2-core machine).
+bench-scaling: build
+	$(BIN)/python -m bench --scaling
 
 # Compile every CUDA kernel to PTX (catches a broken kernel without a GPU).
 ptx:
