@@ -65,6 +65,25 @@ class _Bucket:
         return slice(self.offsets[i], self.offsets[i + 1])
 
 
+class _GradReadyHook:
+    """The post-accumulate hook DDP puts on each parameter. A deep copy of the parameter (a
+    reference model made with copy.deepcopy, an EMA copy) gets a hook that does nothing: the
+    copy is not part of this DDP's reduction."""
+
+    def __init__(self, ddp):
+        self.ddp = ddp
+
+    def __call__(self, p):
+        self.ddp._grad_ready(p)
+
+    def __deepcopy__(self, memo):
+        return _not_reduced
+
+
+def _not_reduced(p):
+    """The hook of a deep copy of a DDP parameter: nothing to do."""
+
+
 class DistributedDataParallel(Module):
     """``DistributedDataParallel(module)``: ``module``'s gradients averaged over the ranks.
 
@@ -107,7 +126,8 @@ class DistributedDataParallel(Module):
             self._broadcast_from_rank0(list(module.parameters()) + list(module.buffers()))
         self._buckets, self._where = self._make_buckets(params, bucket_cap_mb)
         self._names = {id(p): n for n, p in module.named_parameters()}
-        self._handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for p in params]
+        self._handles = [p.register_post_accumulate_grad_hook(_GradReadyHook(self))
+                         for p in params]
         self._collecting = False      # this iteration's forward asked for a reduction
         self._next_bucket = 0         # the next bucket to start, in order
 
@@ -158,6 +178,11 @@ class DistributedDataParallel(Module):
         return self.module(*inputs, **kwargs)
 
     def _report_unfinished_reduction(self):
+        started = [b.request for b in self._buckets if b.request is not None]
+        _pg.wait(started, "the started buckets of an unfinished reduction", self.process_group)
+        for b in self._buckets:
+            b.request = None
+        self._collecting = False
         missing = [self._names.get(id(p), "?") for b in self._buckets
                    for i, p in enumerate(b.params) if b.ready <= i]
         raise RuntimeError(
