@@ -58,6 +58,7 @@ class _Bucket:
         self.offsets = np.cumsum([0] + [p.numel() for p in params]).tolist()
         self.local = np.zeros(self.offsets[-1], dtype=dtype)
         self.mean = np.zeros_like(self.local)
+        self.arrived = [False] * len(params)   # which gradients this iteration has delivered
         self.ready = 0
         self.request = None
 
@@ -174,7 +175,7 @@ class DistributedDataParallel(Module):
         self._collecting = is_grad_enabled() and self.require_backward_grad_sync
         self._next_bucket = 0
         for b in self._buckets:
-            b.ready = 0
+            b.ready, b.arrived = 0, [False] * len(b.params)
         return self.module(*inputs, **kwargs)
 
     def _report_unfinished_reduction(self):
@@ -184,7 +185,7 @@ class DistributedDataParallel(Module):
             b.request = None
         self._collecting = False
         missing = [self._names.get(id(p), "?") for b in self._buckets
-                   for i, p in enumerate(b.params) if b.ready <= i]
+                   for i, p in enumerate(b.params) if not b.arrived[i]]
         raise RuntimeError(
             "DistributedDataParallel: the previous iteration's gradient reduction did not "
             f"finish: these parameters got no gradient in its backward: {missing}. Every "
@@ -214,6 +215,7 @@ class DistributedDataParallel(Module):
                                "outside no_sync(); to accumulate gradients over several "
                                "backward calls, run all but the last under no_sync()")
         bucket.local[bucket.slot(i)] = _collectives.host_array(p.grad.array).reshape(-1)
+        bucket.arrived[i] = True
         bucket.ready += 1
         while self._next_bucket < len(self._buckets) and \
                 self._buckets[self._next_bucket].ready == len(self._buckets[self._next_bucket].params):
