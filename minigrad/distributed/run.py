@@ -34,13 +34,15 @@ __all__ = ["find_mpirun", "local_flags", "mpi_flavour", "command", "main"]
 
 def find_mpirun(explicit=None):
     """The mpirun to use: ``explicit``, $MINIGRAD_MPIRUN, beside sys.executable, on PATH."""
-    candidates = [explicit, os.environ.get("MINIGRAD_MPIRUN"),
+    if explicit:
+        if os.path.isfile(explicit) and os.access(explicit, os.X_OK):
+            return explicit
+        raise FileNotFoundError(f"--mpirun {explicit!r} is not an executable file")
+    candidates = [os.environ.get("MINIGRAD_MPIRUN"),
                   os.path.join(os.path.dirname(sys.executable), "mpirun"), shutil.which("mpirun")]
     for path in candidates:
         if path and os.path.isfile(path) and os.access(path, os.X_OK):
             return path
-    if explicit:
-        raise FileNotFoundError(f"--mpirun {explicit!r} is not an executable file")
     return None
 
 
