@@ -275,11 +275,55 @@ def check_errors(mg, dist, out):
         out["double_backward_error"] = ""
     except RuntimeError as exc:
         out["double_backward_error"] = str(exc)
+    for kwargs in ({"find_unused_parameters": True}, {"bucket_cap_mb": 0}):
+        try:
+            DDP(_model(mg, seed=0), **kwargs)
+            out[f"argument_error_{list(kwargs)[0]}"] = ""
+        except ValueError as exc:
+            out[f"argument_error_{list(kwargs)[0]}"] = str(exc)
     try:
         DDP(_model(mg, seed=0, batchnorm=dist.get_rank() == 1))
         out["mismatch_error"] = ""
     except ValueError as exc:
         out["mismatch_error"] = str(exc)
+
+
+def check_cuda_host_copy(mg, dist, out, per_rank=4):
+    """CuPy tensors (here the CUDA simulator's CuPy stand-in, which refuses every implicit
+    device → host conversion, as CuPy does) go through the documented host copy."""
+    from minigrad.nn.parallel import DistributedDataParallel as DDP
+    try:
+        mg.cuda.simulate()
+    except Exception as exc:                   # no C++ compiler for the simulator
+        out["cuda_skipped"] = str(exc)
+        return
+    F = mg.nn.functional
+    r, n = dist.get_rank(), dist.get_world_size()
+    t = mg.tensor(np.arange(3.0) + r, device="cuda")
+    dist.all_reduce(t, dist.ReduceOp.AVG)
+    out["cuda_all_reduce_err"] = float(np.abs(t.cpu().numpy() -
+                                              (np.arange(3.0) + (n - 1) / 2)).max())
+    out["cuda_stays_on_device"] = t.device.type == "cuda"
+    parts = [mg.zeros(2, device="cuda") for _ in range(n)]
+    dist.all_gather(parts, mg.tensor(np.full(2, float(r)), device="cuda"))
+    out["cuda_all_gather_err"] = float(max(np.abs(p.cpu().numpy() - k).max()
+                                           for k, p in enumerate(parts)))
+    model = _model(mg, seed=5)
+    reference = copy.deepcopy(model)
+    ddp = DDP(model.to("cuda"))
+    opt = _optimizer(mg, "sgd_momentum", ddp.parameters(), 1e-2)
+    opt_ref = _optimizer(mg, "sgd_momentum", reference.parameters(), 1e-2)
+    for step in range(3):
+        x, y = _data(mg, n, per_rank, step)
+        opt.zero_grad()
+        F.cross_entropy(ddp(_shard(x, r, per_rank).to("cuda")),
+                        _shard(y, r, per_rank).to("cuda")).backward()
+        opt.step()
+        opt_ref.zero_grad()
+        F.cross_entropy(reference(x), y).backward()
+        opt_ref.step()
+    out["cuda_ddp_err"] = float(np.abs(_flat(p.cpu() for p in model.parameters()) -
+                                       _flat(reference.parameters())).max())
 
 
 def main(what, out_path):
@@ -296,6 +340,7 @@ def main(what, out_path):
         check_l2_before_after(mg, dist, out)
         check_checkpoint(mg, dist, out, out_path + ".ckpt")
         check_errors(mg, dist, out)
+        check_cuda_host_copy(mg, dist, out)
     elif what == "raise":
         if dist.get_rank() == 1:
             raise ValueError("planted failure on rank 1")
@@ -417,6 +462,19 @@ def test_misuse_is_a_clear_error(suite):
     assert "0.unused" in suite["unused_parameter_error"]
     assert "no_sync" in suite["double_backward_error"]
     assert "differ from rank" in suite["mismatch_error"]
+    assert "find_unused_parameters=True is not supported" in \
+        suite["argument_error_find_unused_parameters"]
+    assert "bucket_cap_mb must be a positive number, got 0" in \
+        suite["argument_error_bucket_cap_mb"]
+
+
+def test_cupy_tensors_go_through_a_host_copy(suite):
+    if "cuda_skipped" in suite:
+        pytest.skip(f"the CUDA simulator could not start: {suite['cuda_skipped']}")
+    assert suite["cuda_all_reduce_err"] < 1e-15
+    assert suite["cuda_stays_on_device"]
+    assert suite["cuda_all_gather_err"] == 0
+    assert suite["cuda_ddp_err"] < 1e-13
 
 
 def test_a_rank_that_raises_aborts_the_job(tmp_path):

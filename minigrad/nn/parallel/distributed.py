@@ -23,8 +23,9 @@ How the average is made (torch's Reducer, in miniature):
    each parameter's slice of ``mean`` back into its ``.grad``.
 
 minigrad's backward engine runs the post-accumulate hooks once the whole graph has been
-walked, so a bucket's all-reduce overlaps the flattening of the later buckets, not the
-backward computation itself (torch overlaps it with backward, which runs in C++ threads).
+walked, so a bucket's all-reduce overlaps the copying of the later buckets' gradients (each
+hook tests the started requests, which is when MPI moves them on), not the backward
+computation itself (torch overlaps it with backward, which runs in C++ threads).
 
 ``no_sync()``: inside it, forward/backward leave the gradients local (they accumulate in
 ``.grad``); the first backward after it averages the accumulated sums. ``k`` micro-batches
@@ -224,6 +225,11 @@ class DistributedDataParallel(Module):
         if self._next_bucket == len(self._buckets):
             self._finish()
             self._next_bucket += 1          # marks "done for this iteration"
+        elif self._next_bucket:
+            # MPI moves a non-blocking collective on only inside MPI calls: testing the
+            # started buckets here lets them proceed while the later gradients are copied
+            self.process_group.MPI.Request.Testall(
+                [b.request for b in self._buckets[:self._next_bucket]])
 
     def _start(self, bucket):
         pg = self.process_group
