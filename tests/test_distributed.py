@@ -43,7 +43,8 @@ def test_sampler_shuffle_is_one_permutation_split_and_changes_with_set_epoch():
 
 
 def test_sampler_checks_its_arguments():
-    with pytest.raises(ValueError, match=r"Invalid rank 3, rank should be in the interval \[0, 2\]"):
+    with pytest.raises(ValueError, match=r"Invalid rank 3, rank should be in the interval "
+                                         r"\[0, 2\]"):
         DistributedSampler(range(4), num_replicas=3, rank=3)
     with pytest.raises(ValueError, match="num_replicas must be >= 1"):
         DistributedSampler(range(4), num_replicas=0, rank=0)

@@ -91,7 +91,7 @@ def _write_back(t, buf, copied):
     bump_version(t)
 
 
-# ---- the collectives ------------------------------------------------------------------------------
+# ---- the collectives ---------------------------------------------------------------------------
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """``tensor ← op over ranks of tensor`` on every rank, in place (SUM, AVG, PRODUCT, MIN,

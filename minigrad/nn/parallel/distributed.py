@@ -4,7 +4,7 @@ With N ranks, rank r computing the mean loss over its shard B_r of the batch (al
 same size), the average of the ranks' gradients is the gradient of the mean loss over the
 whole batch B = B_0 ∪ … ∪ B_{N−1}:
 
-    (1/N) Σ_r ∇ (1/|B_r|) Σ_{i∈B_r} ℓ_i(w)  =  ∇ (1/|B|) Σ_{i∈B} ℓ_i(w)     (|B| = N·|B_r|)
+    (1/N) Σ_r ∇ (1/b) Σ_{i∈B_r} ℓ_i(w)  =  ∇ (1/(N·b)) Σ_{i∈B} ℓ_i(w)     (b = |B_r|)
 
 So after ``loss.backward()`` every rank holds the gradient one process would have computed on
 the concatenated batch, and the same optimizer step keeps every rank's weights identical
@@ -211,16 +211,17 @@ class DistributedDataParallel(Module):
             p._distributed_terms = None    # a local step: no average to show in a trace
             return
         bucket, i = self._where[id(p)]
-        if self._next_bucket > len(self._buckets):
+        if self._next_bucket > len(self._buckets) or bucket.arrived[i]:
             raise RuntimeError("DistributedDataParallel: backward ran twice after one forward "
                                "outside no_sync(); to accumulate gradients over several "
                                "backward calls, run all but the last under no_sync()")
         bucket.local[bucket.slot(i)] = _collectives.host_array(p.grad.array).reshape(-1)
         bucket.arrived[i] = True
         bucket.ready += 1
-        while self._next_bucket < len(self._buckets) and \
-                self._buckets[self._next_bucket].ready == len(self._buckets[self._next_bucket].params):
-            self._start(self._buckets[self._next_bucket])
+        buckets = self._buckets
+        while self._next_bucket < len(buckets) and \
+                buckets[self._next_bucket].ready == len(buckets[self._next_bucket].params):
+            self._start(buckets[self._next_bucket])     # full, and every earlier one started
             self._next_bucket += 1
         if self._next_bucket == len(self._buckets):
             self._finish()
