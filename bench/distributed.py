@@ -112,14 +112,13 @@ def rows(quick=False):
 def mpi_child(framework, spec, args, warmup=2, samples=5, min_sample_seconds=0.02,
               timeout=600):
     """The harness's ``run_child`` for a row that needs ``args["processes"]`` MPI ranks."""
-    from minigrad.distributed.run import command
     request = dict(framework=framework, builder=spec, args=args, warmup=warmup,
                    samples=samples, min_sample_seconds=min_sample_seconds)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    argv, env = command(args.get("processes", 1),
-                        ["-m", "bench.distributed", "--child", json.dumps(request)])
-    r = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True,
-                       timeout=timeout)
+    # the launcher in its own process: this parent imports neither minigrad nor mpi4py
+    argv = [sys.executable, "-m", "minigrad.distributed.run", "-n", str(args["processes"]),
+            "--timeout", str(timeout), "-m", "bench.distributed", "--child", json.dumps(request)]
+    r = subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=timeout + 30)
     lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
     if r.returncode != 0 or not lines:
         raise RuntimeError(f"mpirun child for {framework} {spec} failed (exit {r.returncode}):"

