@@ -23,6 +23,9 @@ __all__ = ["init_process_group", "destroy_process_group", "is_initialized", "is_
            "is_mpi_available", "get_rank", "get_world_size", "get_backend", "barrier",
            "DistributedTimeout", "group"]
 
+#: How long ``wait`` polls without sleeping (see there).
+YIELD_SECONDS = 0.05
+
 #: torch's default collective timeout (``torch.distributed.default_pg_timeout``).
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)
 
@@ -179,28 +182,26 @@ def get_backend(group=None):
 def wait(requests, what, pg, timeout_s=None):
     """Waits for MPI requests, raising DistributedTimeout after the group's timeout.
 
-    MPI's own Wait would block forever; this polls ``Testall`` (which also drives progress of
-    the non-blocking collectives), first spinning, then yielding the core: with more ranks
-    than cores (mpirun --oversubscribe) a spinning rank would steal the time the others need
-    to reach the collective.
+    MPI's own Wait would block forever; this polls ``Testall``, which is also what moves a
+    non-blocking collective on (each call may advance it by a round). For the first
+    ``YIELD_SECONDS`` it polls as fast as it can, yielding the core between polls
+    (``sleep(0)``: with more ranks than cores a spinning rank would steal the time the others
+    need to reach the collective); after that, while a slow rank computes, it polls every
+    0.1 ms so that a long wait does not burn a core.
     """
     MPI = pg.MPI
     timeout_s = pg.timeout_s if timeout_s is None else timeout_s
     if MPI.Request.Testall(requests):
         return
     start = time.monotonic()
-    polls = 0
     while not MPI.Request.Testall(requests):
-        polls += 1
-        if polls < 200:
-            continue
         elapsed = time.monotonic() - start
         if elapsed > timeout_s:
             raise DistributedTimeout(
                 f"rank {pg.rank} of {pg.size}: {what} did not complete within "
                 f"{timeout_s:g} s; another rank has failed, is stuck, or skipped this "
                 "collective (every rank must call the same collectives in the same order)")
-        time.sleep(0 if elapsed < 1e-3 else 1e-4)
+        time.sleep(0 if elapsed < YIELD_SECONDS else 1e-4)
 
 
 def barrier(group=None, async_op=False, device_ids=None, timeout=None):
