@@ -17,8 +17,9 @@ floor under minigrad's ``dist.all_reduce``. There is no torch column (torch's DD
 its own launcher and backend).
 
 Bandwidth is algorithm bandwidth, bytes of the buffer over the time of one all-reduce (what
-``nccl-tests`` calls algbw). The communication share is the all-reduce's time over the
-2-process step's time (the step all-reduces exactly those bytes once).
+``nccl-tests`` calls algbw). The communication share is measured two ways: the all-reduce's
+time over the 2-process step's (the step all-reduces exactly those bytes once), and one minus
+the time of the same step under ``no_sync()`` (no all-reduce) over the step's.
 """
 import argparse
 import json
@@ -53,8 +54,10 @@ def _world(processes):
 
 # --- builders (every rank calls them) ---------------------------------------------------------
 
-def ddp_step_minigrad(sizes, batch, processes):
-    """One DDP step of the MLP + SGD momentum on this rank's own batch."""
+def ddp_step_minigrad(sizes, batch, processes, sync=True):
+    """One DDP step of the MLP + SGD momentum on this rank's own batch; ``sync=False`` runs
+    forward and backward under ``no_sync()``: the same step without the all-reduce."""
+    import contextlib
     import minigrad as mg
     dist = _world(processes)
     mg.manual_seed(0)
@@ -66,7 +69,8 @@ def ddp_step_minigrad(sizes, batch, processes):
 
     def step():
         opt.zero_grad()
-        mg.nn.functional.cross_entropy(model(x), y).backward()
+        with contextlib.nullcontext() if sync else model.no_sync():
+            mg.nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
     return step
 
@@ -99,6 +103,8 @@ def rows(quick=False):
                {"sizes": SIZES, "batch": BATCH, "processes": 1}),
            Row("distributed", f"{name}, 2 processes", step,
                {"sizes": SIZES, "batch": BATCH, "processes": 2}),
+           Row("distributed", f"{name}, 2 processes, under no_sync (no all-reduce)", step,
+               {"sizes": SIZES, "batch": BATCH, "processes": 2, "sync": False}),
            Row("distributed", f"all-reduce of its gradients ({n:,} float32, "
                f"{4 * n / 1e6:.2f} MB), 2 processes", reduce, {"n": n, "processes": 2},
                note="numpy column: bare mpi4py Allreduce")]
@@ -168,12 +174,13 @@ def main(argv=None):
                            samples=3 if args.quick else 5, runner=r.runner)
         print(f"  measured {r.group}: {r.name}", file=sys.stderr)
     print(table(out))
-    one, two, reduce = (r.medians.get("minigrad") for r in out)
+    one, two, local, reduce = (r.medians.get("minigrad") for r in out)
     nbytes = 4 * _parameter_count(SIZES)
     print(f"\nall-reduce: {nbytes / reduce / 1e9:.2f} GB/s (dist.all_reduce), "
-          f"{nbytes / out[2].medians['numpy'] / 1e9:.2f} GB/s (bare mpi4py); "
-          f"communication share of the 2-process step: {reduce / two:.0%}; "
-          f"2-process step / 1-process step: {two / one:.2f}")
+          f"{nbytes / out[3].medians['numpy'] / 1e9:.2f} GB/s (bare mpi4py)\n"
+          f"communication share of the 2-process step: {reduce / two:.0%} (all-reduce / step), "
+          f"{1 - local / two:.0%} (1 − no_sync step / step)\n"
+          f"2-process step / 1-process step: {two / one:.2f} (twice the samples)")
     return 0
 
 
