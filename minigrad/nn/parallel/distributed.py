@@ -29,8 +29,9 @@ computation itself (torch overlaps it with backward, which runs in C++ threads).
 
 ``no_sync()``: inside it, forward/backward leave the gradients local (they accumulate in
 ``.grad``); the first backward after it averages the accumulated sums. ``k`` micro-batches
-under no_sync plus one outside give the gradient of the mean over k+1 micro-batches times
-(k+1) — exactly what one process gets by calling backward k+1 times.
+under no_sync plus one outside leave in ``.grad`` (k+1) times the gradient of the mean loss
+over all ranks' micro-batches — what one process gets from backward on each of the N·(k+1)
+micro-batches' losses divided by N.
 
 ``mg.optim.trace`` shows the average as terms of the step: each parameter carries
 ``local_grad`` (this rank's gradient) and ``allreduce_mean`` (the average) of its last
