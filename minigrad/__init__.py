@@ -72,3 +72,6 @@ from . import accelerator, backends, cuda  # noqa: F401,E402
 from . import func  # noqa: F401,E402
 # issue 13 (hooks): torch's path to the global module hooks, mg.nn.modules.module
 from .nn import modules as _nn_modules  # noqa: F401,E402
+# issue 17 (distributed): mg.distributed as torch.distributed (MPI is initialised only by
+# init_process_group, not by this import)
+from . import distributed  # noqa: F401,E402

@@ -43,3 +43,6 @@ __all__ = [
     "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
     "TransformerEncoderLayer", "TransformerDecoderLayer",
 ]
+
+# issue 17 (distributed): mg.nn.parallel.DistributedDataParallel, as torch.nn.parallel
+from . import parallel  # noqa: F401,E402

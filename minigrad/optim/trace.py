@@ -22,6 +22,12 @@ class Trace:
         self.steps.append({})
 
     def _record(self, p, terms):
+        # issue 17 (distributed): a gradient DistributedDataParallel averaged across processes
+        # carries the terms of that average ("local_grad", "allreduce_mean"), the first
+        # stages of the chain; they are listed before the optimizer's own.
+        averaged = getattr(p, "_distributed_terms", None)
+        if averaged is not None:
+            terms = {**averaged, **terms}
         copied = {k: (v.copy() if hasattr(v, "copy") else v) for k, v in terms.items()}
         self.steps[-1][id(p)] = copied
         self._step_of[id(p)] = copied

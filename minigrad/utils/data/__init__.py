@@ -21,3 +21,8 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDatas
            "ChainDataset", "random_split", "DataLoader", "get_worker_info", "default_collate",
            "default_convert", "Sampler", "SequentialSampler", "RandomSampler",
            "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
+
+# issue 17 (distributed): DistributedSampler, as torch.utils.data.DistributedSampler
+from .distributed import DistributedSampler  # noqa: E402
+
+__all__ += ["DistributedSampler"]
