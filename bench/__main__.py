@@ -19,7 +19,8 @@ import time
 from .harness import (bandwidth_notes, load_average, machine_description, measure_in_process,
                       measure_subprocess, table)
 
-GROUPS = ("bench.core", "bench.training", "bench.bandwidth", "bench.sequence", "bench.attention")
+GROUPS = ("bench.core", "bench.training", "bench.bandwidth", "bench.sequence", "bench.attention",
+          "bench.distributed")
 
 
 def select(rows, only):

@@ -151,7 +151,7 @@ def measure_subprocess(row, rounds=3, samples=5, min_sample_seconds=0.02, warmup
     ``samples`` timed loops); the median over rounds is the row's figure. ``reports`` (a dict),
     when given, receives each framework's last child report (versions and thread settings).
     """
-    runner = runner or run_child
+    runner = runner or getattr(row, "runner", None) or run_child
     frameworks = [k for k in FRAMEWORKS if k in row.build and framework_available(k)]
     row.samples = {k: [] for k in frameworks}
     for _ in range(rounds):
