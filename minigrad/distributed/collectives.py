@@ -22,7 +22,7 @@ import numpy as np
 
 from ..ops.inplace import bump_version
 from ..tensor import Tensor
-from .process_group import _get, wait
+from .process_group import _get, _seconds, wait
 from .reduce_op import ReduceOp, mpi_op
 
 __all__ = ["all_reduce", "broadcast", "all_gather", "Work"]
@@ -151,4 +151,12 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
             t.array[...] = t.backend.xp.asarray(part)
             bump_version(t)
     work = Work(pg, [request], f"all_gather of tensors of shape {tuple(tensor.shape)}", finish)
+    return work if async_op else work.wait()
+
+
+def barrier(group=None, async_op=False, device_ids=None, timeout=None):
+    """Returns once every rank has called barrier (or raises after the timeout)."""
+    pg = _get(group)
+    work = Work(pg, [pg.comm.Ibarrier()], "barrier",
+                timeout_s=_seconds(timeout) if timeout is not None else None)
     return work if async_op else work.wait()

@@ -203,11 +203,3 @@ def wait(requests, what, pg, timeout_s=None):
                 "collective (every rank must call the same collectives in the same order)")
         time.sleep(0 if elapsed < YIELD_SECONDS else 1e-4)
 
-
-def barrier(group=None, async_op=False, device_ids=None, timeout=None):
-    """Returns once every rank has called barrier (or raises after the timeout)."""
-    from .collectives import Work
-    pg = _get(group)
-    work = Work(pg, [pg.comm.Ibarrier()], "barrier",
-                timeout_s=_seconds(timeout) if timeout is not None else None)
-    return work if async_op else work.wait()
