@@ -72,3 +72,6 @@ from . import accelerator, backends, cuda  # noqa: F401,E402
 from . import func  # noqa: F401,E402
 # issue 13 (hooks): torch's path to the global module hooks, mg.nn.modules.module
 from .nn import modules as _nn_modules  # noqa: F401,E402
+# issue 16 (threads): torch's intra-op thread count for minigrad's kernels and BLAS products
+from . import threads  # noqa: F401,E402
+from .threads import get_num_threads, set_num_threads  # noqa: E402
