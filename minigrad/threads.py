@@ -28,6 +28,8 @@ took 84 µs on one thread and 28–36 ms on two under load; products of the MLP'
 """
 import os
 
+import numpy as np
+
 #: Upper bound on the default thread count: the kernels are memory-bound well before 8 cores.
 MAX_THREADS = 8
 #: Multiply-adds (m·k·n, times the batch) from which a product runs on get_num_threads()
@@ -114,7 +116,9 @@ def matmul(a, b):
     """``a @ b`` of two numpy arrays, BLAS on ``gemm_threads(m·k·n·batch)`` threads.
 
     The BLAS thread count is changed only when it differs from what this product should use,
-    and put back right after."""
+    and put back right after. Arrays of another library (CuPy) are multiplied as they are."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:
+        return a @ b
     m = a.shape[-2] if a.ndim > 1 else 1
     n = b.shape[-1] if b.ndim > 1 else 1
     macs = max(a.size * n, b.size * m)      # m·k·n, times the batch of either operand

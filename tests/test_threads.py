@@ -138,3 +138,16 @@ def test_matmul_with_the_real_blas_keeps_numpys_setting(restore_threads):
     a = np.ones((64, 256), np.float32)
     np.testing.assert_array_equal(threads.matmul(a, a.T), np.full((64, 64), 256, np.float32))
     assert blas() == before
+
+
+def test_matmul_leaves_other_array_types_alone(monkeypatch):
+    fake = _RecordingBlas(2)
+    monkeypatch.setattr(threads, "_blas", fake)
+
+    class Other:
+        shape, ndim, size = (64, 512), 2, 64 * 512
+
+        def __matmul__(self, other):
+            return "other @"
+    assert threads.matmul(Other(), np.ones((512, 512))) == "other @"
+    assert fake.calls == []
