@@ -75,3 +75,6 @@ from .nn import modules as _nn_modules  # noqa: F401,E402
 # issue 17 (distributed): mg.distributed as torch.distributed (MPI is initialised only by
 # init_process_group, not by this import)
 from . import distributed  # noqa: F401,E402
+# issue 16 (threads): torch's intra-op thread count for minigrad's kernels and BLAS products
+from . import threads  # noqa: F401,E402
+from .threads import get_num_threads, set_num_threads  # noqa: E402

@@ -27,15 +27,10 @@ cdef inline double _cross_entropy_row(const floating* x, floating* p, Py_ssize_t
     # (OpenMP privatises only variables assigned in the body, not ones whose address escapes),
     # and rows came out wrong in large batches.
     cdef floating m = _row_max(x, C)
-    cdef double s, log_s, smooth = 0
-    cdef floating inv
+    cdef double s = _exp_shift_sum(x, m, p, C)        # p = exp(x − m), s = Σ p
+    cdef double log_s, smooth = 0
     cdef Py_ssize_t c
-    for c in range(C):
-        p[c] = _exp(x[c] - m)
-    s = _sum(p, C)
-    inv = <floating>(1.0 / s)
-    for c in range(C):
-        p[c] = p[c] * inv
+    _scale(p, <floating>(1.0 / s), p, C)              # p = softmax(x)
     if t == ignore_index:
         return 0
     # −log p_c = (m − x_c) + log s, in that order: m + log s first would round log s away
@@ -72,28 +67,44 @@ def cross_entropy_forward(const floating[:, ::1] x, const long long[::1] target,
                                                    &weight[0], eps, ignore_index)
 
 
+cdef inline void _cross_entropy_backward_row(const floating* p, floating* out, Py_ssize_t C,
+                                             long long t, const floating* weight, double g,
+                                             double eps, double wsum,
+                                             long long ignore_index) noexcept nogil:
+    # out = g·((1 − ε)·w_t·(p − onehot(t)) + (ε/C)·(W·p − w)) for one row; scalars local
+    # (see _cross_entropy_row). Without smoothing (the common case) it is one vectorised
+    # scale, out = a·p, and the target's entry − a.
+    cdef double a, b
+    cdef Py_ssize_t c
+    if t == ignore_index:
+        for c in range(C):
+            out[c] = 0
+        return
+    a = g * (1 - eps) * weight[t]
+    if eps == 0:
+        _scale(p, <floating>a, out, C)
+    else:
+        b = g * eps / C
+        for c in range(C):
+            out[c] = <floating>(a * p[c] + b * (wsum * p[c] - weight[c]))
+    out[t] = <floating>(out[t] - a)
+
+
 def cross_entropy_backward(const floating[:, ::1] probs, const long long[::1] target,
                            const floating[::1] weight, double eps, long long ignore_index,
                            const floating[::1] grad, floating[:, ::1] out, int nthreads):
     cdef Py_ssize_t N = probs.shape[0], C = probs.shape[1], r, c
-    cdef double wsum = 0, a, b
-    cdef long long t
+    cdef double wsum = 0
     _check_rows("cross_entropy_backward", N, C, target, weight.shape[0], ignore_index,
                 out.shape[0], out.shape[1], grad.shape[0])
+    if C == 0:
+        return
     for c in range(C):
         wsum += weight[c]
     with nogil:
         for r in prange(N, schedule='static', num_threads=nthreads):
-            t = target[r]
-            if t == ignore_index:
-                for c in range(C):
-                    out[r, c] = 0
-                continue
-            a = grad[r] * (1 - eps) * weight[t]
-            b = grad[r] * eps / C
-            for c in range(C):
-                out[r, c] = <floating>(a * probs[r, c] + b * (wsum * probs[r, c] - weight[c]))
-            out[r, t] = <floating>(out[r, t] - a)
+            _cross_entropy_backward_row(&probs[r, 0], &out[r, 0], C, target[r], &weight[0],
+                                        grad[r], eps, wsum, ignore_index)
 
 
 # erf lives here because nn's GELU (0.5·x·(1 + erf(x/√2)), torch's exact form) is its only user

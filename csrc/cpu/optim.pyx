@@ -1,8 +1,10 @@
-# distutils: extra_compile_args = -fno-math-errno
+# distutils: extra_compile_args = -fno-math-errno -ffp-contract=off
 # (above: gcc's default -fmath-errno makes every sqrt branch into libm to set errno for a
 # negative input, which stops the loops below from vectorising: AdamW on 10M floats took
 # 17.7 ms instead of ~5. No kernel reads errno, and the flag changes no result: sqrt(−x) is
-# still NaN and rounding is untouched. Cython merges this line into setup.py's flags.)
+# still NaN and rounding is untouched. -ffp-contract=off: adam.h's AVX2/AVX-512 builds must
+# not fuse a·b + c into an FMA (one rounding instead of two: not the readable path's bits).
+# Cython merges this line into setup.py's flags.)
 """Fused optimizer updates: one pass over a parameter and its state per step.
 
 Contract (minigrad/backend/reference.py, ``OPTIM_KERNELS``): ``param`` and the state buffers
@@ -30,6 +32,19 @@ not vectorised: 17.7 ms for AdamW on 10M floats instead of ~5):
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport sqrt, sqrtf
+
+cdef extern from "adam.h" nogil:
+    # Adam without amsgrad on a span, built per instruction set (AVX-512/AVX2/baseline): the
+    # same arithmetic as _adam_element below, which stays the readable one (adam.h says why).
+    void mg_adam_span_f(float*, const float*, float*, float*, Py_ssize_t, int, int, float, int,
+                        float, float, float, float, float, float, float, float)
+    void mg_adam_span_d(double*, const double*, double*, double*, Py_ssize_t, int, int, double,
+                        int, double, double, double, double, double, double, double, double)
+
+#: Elements per span of adam.h's kernel: threads take whole spans (64 KiB of float32 each).
+cdef enum:
+    SPAN = 16384
+
 
 cdef inline floating _sqrt(floating v) noexcept nogil:
     if floating is float:
@@ -138,6 +153,21 @@ cdef inline void _adam_element(Py_ssize_t i, floating* param, const floating* gr
     param[i] = w + update
 
 
+cdef inline void _adam_span(floating* P, const floating* G, floating* M, floating* V,
+                            Py_ssize_t lo, Py_ssize_t hi, bint maximize, bint has_wd,
+                            floating wd, bint has_decoupled, floating neg_decay, floating b1,
+                            floating one_minus_b1, floating b2, floating one_minus_b2,
+                            floating neg_step, floating bc2, floating e) noexcept nogil:
+    if floating is float:
+        mg_adam_span_f(P + lo, G + lo, M + lo, V + lo, hi - lo, maximize, has_wd, wd,
+                       has_decoupled, neg_decay, b1, one_minus_b1, b2, one_minus_b2, neg_step,
+                       bc2, e)
+    else:
+        mg_adam_span_d(P + lo, G + lo, M + lo, V + lo, hi - lo, maximize, has_wd, wd,
+                       has_decoupled, neg_decay, b1, one_minus_b1, b2, one_minus_b2, neg_step,
+                       bc2, e)
+
+
 def adam_step(floating[::1] param, const floating[::1] grad, floating[::1] exp_avg,
               floating[::1] exp_avg_sq, floating[::1] max_exp_avg_sq, spec, int nthreads):
     """torch.optim.Adam / AdamW on one parameter (spec: ``AdamSpec``; step_size = lr/(1 − β₁ᵗ)):
@@ -149,7 +179,7 @@ def adam_step(floating[::1] param, const floating[::1] grad, floating[::1] exp_a
     cdef double beta1 = spec.beta1, beta2 = spec.beta2, eps = spec.eps
     cdef double weight_decay = spec.coupled_weight_decay, decoupled_decay = spec.decoupled_decay
     cdef bint amsgrad = spec.amsgrad, maximize = spec.maximize
-    cdef Py_ssize_t i, n = param.shape[0]
+    cdef Py_ssize_t i, s, n = param.shape[0]
     _same_size(n, grad.shape[0])
     _same_size(n, exp_avg.shape[0])
     _same_size(n, exp_avg_sq.shape[0])
@@ -174,9 +204,11 @@ def adam_step(floating[::1] param, const floating[::1] grad, floating[::1] exp_a
                 _adam_element(i, P, G, M, V, VMAX, True, maximize, has_wd, wd, has_decoupled,
                               neg_decay, b1, one_minus_b1, b2, one_minus_b2, neg_step, bc2, e)
         else:
-            for i in prange(n, schedule='static', num_threads=nthreads):
-                _adam_element(i, P, G, M, V, VMAX, False, maximize, has_wd, wd, has_decoupled,
-                              neg_decay, b1, one_minus_b1, b2, one_minus_b2, neg_step, bc2, e)
+            # _adam_element(i, ..., amsgrad=False, ...) for every i, one span per call
+            for s in prange((n + SPAN - 1) // SPAN, schedule='static', num_threads=nthreads):
+                _adam_span(P, G, M, V, s * SPAN, min(n, s * SPAN + SPAN), maximize, has_wd, wd,
+                           has_decoupled, neg_decay, b1, one_minus_b1, b2, one_minus_b2,
+                           neg_step, bc2, e)
 
 
 # ---- RMSprop ---------------------------------------------------------------------------------

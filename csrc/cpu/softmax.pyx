@@ -18,42 +18,17 @@ from libc.math cimport INFINITY, log
 include "_rows.pxi"
 
 
-# Entries exponentiated at a time into a stack buffer (1 KiB of float32, in L1) by the
-# kernels that may not overwrite out before the last pass (out may be x itself).
-cdef enum:
-    CHUNK = 256
-
-
-cdef double _sum_exp(const floating* x, floating m, Py_ssize_t n) noexcept nogil:
-    """Σ_j exp(x[j] - m) in double, without writing anywhere but the stack."""
-    cdef floating buf[CHUNK]
-    cdef double s = 0
-    cdef Py_ssize_t j0 = 0, j, w
-    while j0 < n:
-        w = min(<Py_ssize_t>CHUNK, n - j0)
-        for j in range(w):  # vectorised: nothing but exp in this loop
-            buf[j] = _exp(x[j0 + j] - m)
-        s += _sum(buf, w)
-        j0 += w
-    return s
-
-
 cdef void _softmax_row(const floating* x, floating* y, Py_ssize_t n) noexcept nogil:
-    # Pass 1: max; pass 2: y = exp(x - max) (vectorised); pass 3: sum; pass 4: y /= sum.
-    # Safe in place (y == x): pass 2 reads x[j] just before writing y[j].
+    # Pass 1: max; pass 2: y = exp(x − max) and its sum; pass 3: y /= sum (rowmath.h: each a
+    # vectorised loop). Safe in place (y == x): pass 2 reads x[j] before writing y[j].
     cdef floating m = _row_max(x, n)
-    cdef floating s
-    cdef Py_ssize_t j
-    for j in range(n):
-        y[j] = _exp(x[j] - m)
-    s = <floating>_sum(y, n)
-    for j in range(n):
-        y[j] = y[j] / s
+    cdef floating s = <floating>_exp_shift_sum(x, m, y, n)
+    _divide(y, s, y, n)
 
 
 cdef void _log_softmax_row(const floating* x, floating* y, Py_ssize_t n) noexcept nogil:
     cdef floating m = _row_max(x, n)
-    cdef floating log_s = <floating>log(_sum_exp(x, m, n))
+    cdef floating log_s = <floating>log(_exp_shift_total(x, m, n))
     cdef Py_ssize_t j
     for j in range(n):
         y[j] = (x[j] - m) - log_s
@@ -122,7 +97,7 @@ def logsumexp_forward(const floating[:, ::1] x, floating[::1] out, int nthreads)
             if m == INFINITY or m == -INFINITY:
                 out[r] = m  # a +inf entry, or every entry −inf: torch's ±inf, not inf − inf
             else:
-                out[r] = m + <floating>log(_sum_exp(&x[r, 0], m, cols))
+                out[r] = m + <floating>log(_exp_shift_total(&x[r, 0], m, cols))
 
 
 def softmax_backward(const floating[:, ::1] y, const floating[:, ::1] grad,

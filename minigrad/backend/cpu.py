@@ -11,49 +11,43 @@ Elementwise kernels run on flat views of C-contiguous arrays; row kernels on the
 given. Without the compiled modules (and without ``MINIGRAD_PURE_NUMPY=1``), importing this
 raises ImportError naming the build command (``make build`` or ``pip install -e .``).
 
-Threads: below ``PARALLEL_MIN_SIZE`` elements a kernel runs on one thread. On small arrays
-waking the OpenMP pool costs more than it saves, and its spinning workers slow the next
-OpenBLAS GEMM (from ~1.5 to ~5 ms in PERF-NOTES.md), so only large arrays use ``NUM_THREADS``
-threads (the CPUs this process may run on, at most ``MAX_THREADS``; ``OMP_NUM_THREADS`` lowers
-it when set).
+Threads (the policy in full: docs/threads.md): every kernel call passes its thread count to
+OpenMP (``num_threads``): one thread below ``PARALLEL_MIN_SIZE`` elements
+(``OPTIMIZER_PARALLEL_MIN_SIZE`` for the optimizer updates), ``minigrad.get_num_threads()``
+above. ``mg.set_num_threads(n)`` changes that count for every later call; nothing here changes
+the process's environment or another library's settings.
 """
 import os
 
 import numpy
 
+from .. import threads as _threads_policy
 from . import _checks as check
 from . import reference
 
-#: Element count from which a kernel runs on NUM_THREADS threads instead of one (see below).
+#: Element count from which a kernel runs on get_num_threads() threads instead of one.
 PARALLEL_MIN_SIZE = 1 << 20
-#: Element count from which an optimizer update kernel uses NUM_THREADS threads.
+#: Element count from which an optimizer update kernel runs on get_num_threads() threads.
 OPTIMIZER_PARALLEL_MIN_SIZE = 1 << 21
-#: Upper bound on threads per kernel: these kernels are memory-bound well before 8 cores.
-MAX_THREADS = 8
+#: Upper bound on the default thread count (minigrad/threads.py).
+MAX_THREADS = _threads_policy.MAX_THREADS
+#: The default thread count, read once at import (CPUs of this process, OMP_NUM_THREADS):
+#: what get_num_threads() returns until set_num_threads changes it.
+NUM_THREADS = _threads_policy.default_num_threads()
 
-
-def _num_threads():
-    try:
-        ncpu = len(os.sched_getaffinity(0))  # respects taskset / container CPU limits
-    except (AttributeError, OSError):
-        ncpu = os.cpu_count() or 1
-    try:
-        ncpu = min(ncpu, int(os.environ["OMP_NUM_THREADS"].split(",")[0]))
-    except (KeyError, ValueError):
-        pass
-    return max(1, min(ncpu, MAX_THREADS))
-
-
-NUM_THREADS = _num_threads()
-
-# After each parallel region libgomp's idle workers spin, holding the core that the next
-# OpenBLAS GEMM needs (PERF-NOTES: a GEMM slowed from ~1.5 to ~5 ms behind an OpenMP kernel on
-# 2 cores). minigrad no longer sets OMP_WAIT_POLICY at import (that changed every other
-# OpenMP library in the user's process, torch's included); instead kernels stay on one thread
-# up to PARALLEL_MIN_SIZE = 2²⁰ elements, so the small and medium arrays of a course-size
-# model never wake the pool. LeNet step (B=64, 2 cores, libgomp's default spin, fresh
-# process, 2 runs each): threshold 2¹⁷ 32–39 ms, 2²⁰ 14.4–15.4 ms, 2²² 14.4–14.8 ms; the
-# earlier OMP_WAIT_POLICY=passive gave 14.5–15.1 ms on the same machine.
+# Why one thread below PARALLEL_MIN_SIZE. After a parallel region libgomp's idle workers spin
+# (busy-wait, without yielding) for a while, holding the core that the next OpenBLAS GEMM
+# needs (PERF-NOTES: a GEMM slowed from ~1.5 to ~5 ms behind an OpenMP kernel on 2 cores), and
+# on small arrays waking the pool costs more than the second thread saves. minigrad does not
+# set OMP_WAIT_POLICY or GOMP_SPINCOUNT (that would change every OpenMP library in the
+# process, torch's included); the kernels stay on one thread up to 2²⁰ elements, so the small
+# and medium arrays of a course-size model never wake the pool. LeNet step (B=64, 2 cores,
+# libgomp's default spin, fresh process, 2 runs each): threshold 2¹⁷ 32–39 ms, 2²⁰ 14.4–15.4
+# ms, 2²² 14.4–14.8 ms; the earlier OMP_WAIT_POLICY=passive gave 14.5–15.1 ms.
+# The optimizer's threshold is higher: an update runs right after the backward's GEMMs, while
+# OpenBLAS's workers still spin, and single-thread AdamW was faster on the MLP's 0.67M
+# parameters (PERF-NOTES). Matrix products: minigrad.threads.matmul (one BLAS thread below
+# GEMM_PARALLEL_MIN_MACS multiply-adds).
 
 #: True when the compiled kernels are in use; False with MINIGRAD_PURE_NUMPY=1.
 COMPILED = os.environ.get("MINIGRAD_PURE_NUMPY") != "1"
@@ -76,14 +70,11 @@ if COMPILED:
 
 
 def _threads(a):
-    return NUM_THREADS if a.size >= PARALLEL_MIN_SIZE else 1
+    return _threads_policy.get_num_threads() if a.size >= PARALLEL_MIN_SIZE else 1
 
 
 def _optimizer_threads(a):
-    # An optimizer update runs right after the backward's GEMMs, while OpenBLAS's workers
-    # still spin: a second OpenMP thread only pays on parameters far larger than an elementwise
-    # op's threshold (PERF-NOTES: single-thread AdamW was faster on the MLP's 0.67M params).
-    return NUM_THREADS if a.size >= OPTIMIZER_PARALLEL_MIN_SIZE else 1
+    return _threads_policy.get_num_threads() if a.size >= OPTIMIZER_PARALLEL_MIN_SIZE else 1
 
 
 def _flat(a):

@@ -81,6 +81,54 @@ def cross_entropy_rows(x, target, weight, label_smoothing, ignore_index):
     return CrossEntropyRows.apply(x, target, weight, float(label_smoothing), int(ignore_index))
 
 
+class CrossEntropyTotal(Function):
+    """L = (Σ_r loss[r]) / d  with loss[r] of CrossEntropyRows; d = Σ_r w_{t_r} ('mean') or 1
+    ('sum'):  dL/dx[r] = (1/d)·dloss[r]/dx[r]
+
+    The reduction of ``cross_entropy`` inside the fused op: one graph node where the per-row
+    Function plus ``sum`` and ``/ d`` were three (their recording and backward cost more than
+    the kernels on a (128, 1000) batch). The same numbers: the per-row losses are summed as
+    ``Tensor.sum`` sums them (numpy's pairwise sum) and divided in the array's dtype, and each
+    row's gradient is the kernel's with grad[r] = g / d, as sum's and div's backward give it.
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, weight, label_smoothing, ignore_index, divisor):
+        rows = CrossEntropyRows.forward(ctx, x, target, weight, label_smoothing, ignore_index)
+        ctx.divisor = divisor
+        total = rows.sum()
+        return total if divisor == 1 else total / divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        target, weight, eps, ignore_index = ctx.args
+        x = ctx.inputs[0]
+        backend = x.backend
+        xp = backend.xp
+        if not backward_is_differentiated():
+            g = grad.array if ctx.divisor == 1 else grad.array / ctx.divisor
+            out = xp.empty_like(ctx.probs)
+            backend.cross_entropy_backward(ctx.probs, target, weight, eps, ignore_index,
+                                           xp.full(x.shape[0], g, dtype=x.dtype), out)
+            return Tensor._wrap(out, x.device), None, None, None, None, None
+        per_row = _loss_derivative(x, x.softmax(-1), target, weight, eps, ignore_index)
+        g = grad if ctx.divisor == 1 else grad / ctx.divisor
+        return g * per_row, None, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, *t_args):
+        rows = CrossEntropyRows.jvp(ctx, tx)
+        total = rows.sum()
+        return total if ctx.divisor == 1 else total / ctx.divisor
+
+
+def cross_entropy_total(x, target, weight, label_smoothing, ignore_index, divisor=1.0):
+    """Σ_r loss[r] / divisor of logits x (N, C) as one graph node (``reduction='sum'`` with
+    divisor 1, ``'mean'`` with divisor Σ_r w_{t_r} > 0); arguments as ``cross_entropy_rows``."""
+    return CrossEntropyTotal.apply(x, target, weight, float(label_smoothing),
+                                   int(ignore_index), float(divisor))
+
+
 class BinaryCrossEntropy(Function):
     """loss = −(y·max(log p, −100) + (1 − y)·max(log(1 − p), −100))     elementwise, as torch
 
