@@ -78,7 +78,7 @@ def test_planted_wrong_backward_is_named_and_nothing_else():
     assert bad.node == "WrongSquareBackward" and bad.site == f"{__file__}:{line}"
     assert bad.max_error > 0.1  # 3x against 2x: |x| of the order of 1
     assert all(r.status == "pass" for r in report if r is not bad), str(report)
-    assert {"MatMulBT", "Add", "Softmax", "CrossEntropyRows"} <= {r.function for r in report}
+    assert {"MatMulBT", "Add", "Softmax", "CrossEntropyTotal"} <= {r.function for r in report}
     with pytest.raises(mg.GradcheckError) as info:
         mg.autograd.check_graph(loss)
     msg = str(info.value)

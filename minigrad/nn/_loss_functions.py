@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import ops
 from .._operands import _const
+from ..backend import array_module
 from ..creation import arange
 from ..ops import loss as _loss
 from ..tensor import Tensor
@@ -117,6 +118,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                                             label_smoothing)
     rows, tgt, out_shape = _class_rows(input, target, "cross_entropy", ignore_index)
     w = _class_weight(weight, rows.shape[1], rows, "cross_entropy")
+    divisor = 1.0 if reduction == "sum" else None
+    if reduction == "mean":
+        divisor = _weight_of_kept_rows(tgt, w, ignore_index)
+    if divisor:  # sum, or a mean over some kept rows: the reduction inside the fused node
+        return _loss.cross_entropy_total(rows, tgt, w, label_smoothing, ignore_index, divisor)
     per_row = _loss.cross_entropy_rows(rows, tgt, w, label_smoothing, ignore_index)
     return _weighted_reduce(per_row, tgt, w, ignore_index, reduction, out_shape, input.ndim)
 
@@ -149,14 +155,19 @@ def _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
     return -terms.sum() / float(rows)
 
 
+def _weight_of_kept_rows(tgt, w, ignore_index):
+    """Σ_r w_{t_r} over the rows whose target is not ignore_index: the mean's divisor."""
+    xp = array_module(w)
+    valid = tgt != ignore_index
+    return float(w[xp.where(valid, tgt, 0)][valid].sum())
+
+
 def _weighted_reduce(per_row, tgt, w, ignore_index, reduction, out_shape, ndim):
     if reduction == "none":
         return per_row.reshape(()) if ndim == 1 else per_row.reshape(out_shape)
     if reduction == "sum":
         return per_row.sum()
-    xp = per_row.backend.xp
-    valid = tgt != ignore_index
-    denom = float(w[xp.where(valid, tgt, 0)][valid].sum())
+    denom = _weight_of_kept_rows(tgt, w, ignore_index)
     if denom == 0:
         # every target ignored: the mean is 0/0 = NaN, as torch, and no row has a gradient
         # (dividing by 0 would give them inf·0 = NaN instead of torch's 0)

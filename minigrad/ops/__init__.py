@@ -45,7 +45,7 @@ from .elementwise import (add, div, mul, sub,  # noqa: F401
                           Tanh, Where, abs, clip, exp, expm1, log, maximum, minimum, relu,
                           sigmoid, sqrt, tanh, where)
 from .linalg import MatMul, MatMulBT, matmul, matmul_bt  # noqa: F401
-from .loss import BinaryCrossEntropy, CrossEntropyRows  # noqa: F401
+from .loss import BinaryCrossEntropy, CrossEntropyRows, CrossEntropyTotal  # noqa: F401
 from .reduce import (Amax, LogSoftmax, LogSumExp, Softmax, Sum, amax, amin,  # noqa: F401
                      argmax, argmin, log_softmax, logsumexp, mean, softmax, sum)
 from .shape import (BroadcastTo, Concatenate, GetItem, IndexAdd, Permute,  # noqa: F401
