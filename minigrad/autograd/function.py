@@ -97,6 +97,8 @@ class Context:
     _materialize_grads = True    # zeros (True) or None (False) for an output with no gradient
     _tensor_hooks = None         # {output index: hooks of that output} (autograd/hooks.py)
     _needs_input_grad = None     # set only where forward mode or a user fixes it
+    _retain_outputs = None       # outputs whose .grad is kept (Tensor.retain_grad)
+    _wanted_outputs = None       # outputs whose gradient mg.grad returns (engine.grad)
 
     @property
     def needs_input_grad(self):
