@@ -31,6 +31,9 @@ MODULES = ("minigrad.autograd.function", "minigrad.autograd.engine",
            "minigrad.autograd.grad_mode", "minigrad.ops._elementwise_base")
 
 #: True when MINIGRAD_PURE_PYTHON=1: every module of MODULES runs from its .py.
+#: Seconds by which a .py may be newer than its compiled module and still count as compiled
+#: with it: an installer writes the two files of a wheel one after the other.
+INSTALL_SLACK_S = 2.0
 PURE_PYTHON = os.environ.get("MINIGRAD_PURE_PYTHON") == "1"
 
 
@@ -50,7 +53,7 @@ class SourceFirst:
         if not os.path.exists(source):
             return None  # an installed wheel may ship the compiled module alone
         if not PURE_PYTHON:
-            if os.path.getmtime(source) <= os.path.getmtime(spec.origin):
+            if os.path.getmtime(source) <= os.path.getmtime(spec.origin) + INSTALL_SLACK_S:
                 return None  # the compiled module is current: Python's finder loads it
             warnings.warn(f"{source} changed since it was compiled: it runs interpreted (rebuild "
                           "with `make build` or `python setup.py build_ext --inplace`)",
