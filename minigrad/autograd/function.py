@@ -79,8 +79,9 @@ class NonDifferentiableBackwardError(RuntimeError):
 class Context:
     """The ``ctx`` handed to forward and backward; it is also the graph node of the call.
 
-    Attributes set by the engine: ``needs_input_grad`` (one bool per forward argument),
-    ``inputs`` (the forward arguments that are tensors, by position), ``n_outputs``.
+    Attributes set by the engine: ``inputs`` (the forward arguments that are tensors, by
+    position), ``n_outputs``; ``needs_input_grad`` (one bool per forward argument) is read
+    from ``inputs``.
     Each Function's nodes are instances of its own subclass, ``<Name>Backward``.
     """
 
