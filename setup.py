@@ -1,8 +1,11 @@
-"""Builds every csrc/cpu/*.pyx into minigrad._C.<name> (OpenMP, float32/float64 via fused types).
+"""Builds every csrc/cpu/*.pyx into minigrad._C.<name> (OpenMP, float32/float64 via fused types),
+and compiles the engine's hot-path modules (minigrad/_compiled.py's MODULES) from their own .py
+files with Cython, each into a module beside its .py (the .py stays the source; see _compiled.py).
 
 The CUDA sources in csrc/cuda/*.cu are compiled at run time by CuPy (cupy.RawModule); they are
 copied into the package as data so an installed (non-editable) minigrad finds them too.
 """
+import ast
 import glob
 import os
 import shutil
@@ -36,10 +39,25 @@ def _extensions():
             extra_link_args=openmp + ["-lm"],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         ))
-    return cythonize(exts, language_level=3, compiler_directives={
+    kernels = cythonize(exts, language_level=3, compiler_directives={
         "boundscheck": False, "wraparound": False, "cdivision": True,
         "initializedcheck": False, "embedsignature": True,
     })
+    return kernels + _compiled_python_modules()
+
+
+def _compiled_python_modules():
+    """The engine's .py modules, compiled as the Python they are: Cython's defaults (Python's
+    semantics: negative indices, bounds and division as in the interpreter), binding functions
+    (``inspect.signature``, pickling by name and tracebacks keep working), the C files under
+    build/ so that nothing but the module lands beside the .py."""
+    with open(os.path.join(HERE, "minigrad", "_compiled.py")) as f:
+        tree = ast.parse(f.read())
+    modules = next(ast.literal_eval(node.value) for node in tree.body
+                   if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MODULES")
+    exts = [Extension(name, [name.replace(".", "/") + ".py"]) for name in modules]
+    return cythonize(exts, language_level=3, build_dir=os.path.join("build", "cython"),
+                     compiler_directives={"binding": True})
 
 
 _copy_cuda_sources()

@@ -21,6 +21,7 @@ import numbers
 
 import numpy as np
 
+from . import _compiled  # noqa: F401  (first: compiled engine modules or their .py, see there)
 from .backend import get_backend, normalize_device
 from .devices import TENSOR_DEVICES
 from .dtypes import bool_, float16, float32, float64, int32, int64

@@ -83,17 +83,16 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
             gouts = pending.pop(id(node), None)
             if gouts is None:
                 continue
-            if node._tensor_hooks is not None or getattr(node, "_retain_outputs", None) or \
-                    getattr(node, "_wanted_outputs", None):
+            if node._tensor_hooks is not None or node._retain_outputs or node._wanted_outputs:
                 gouts = _capture_nonleaf(node, gouts, wanted, claimed)
             if node._freed:
                 node.saved_tensors  # raises the "backward twice" error
             if node._saved or node._output_versions is not None:
                 node._check_versions()  # a saved tensor written in place since: raise
-            gouts = [g if g is not None or not node._materialize_grads else _zeros_for(node, i)
-                     for i, g in enumerate(gouts)]
+            if node.n_outputs > 1 and node._materialize_grads:  # only these can miss a gradient
+                gouts = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(gouts)]
             gins = node.fn.backward(node, *gouts)
-            if not isinstance(gins, tuple):
+            if type(gins) is not tuple:
                 gins = (gins,)
             if len(gins) != len(node.inputs):
                 gins = _trailing_nones_dropped(node, gins)
@@ -102,15 +101,18 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                     continue
                 if inp is None:
                     _not_a_tensor_input(node, i)
-                if not inp.requires_grad:
+                if not inp._requires_grad:
                     continue
-                _check_grad(node, i, inp, g)
+                if type(g) is not Tensor or g.array.shape != inp.array.shape:
+                    _check_grad(node, i, inp, g)  # raises unless g is a Tensor's subclass
                 if inp._node is None:
                     _deliver_leaf(inp, g, leaf_grads, summing_graph)
-                else:
-                    slot = pending.setdefault(id(inp._node), [None] * inp._node.n_outputs)
-                    k = inp._out_index
-                    slot[k] = g if slot[k] is None else _add(slot[k], g, summing_graph)
+                    continue
+                slot = pending.get(id(inp._node))
+                if slot is None:
+                    slot = pending[id(inp._node)] = [None] * inp._node.n_outputs
+                k = inp._out_index
+                slot[k] = g if slot[k] is None else _add(slot[k], g, summing_graph)
             if not retain_graph:
                 node._free()
         # a leaf's hooks see its gradient summed over all its uses, as torch's AccumulateGrad

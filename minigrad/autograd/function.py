@@ -79,24 +79,39 @@ class NonDifferentiableBackwardError(RuntimeError):
 class Context:
     """The ``ctx`` handed to forward and backward; it is also the graph node of the call.
 
-    Attributes set by the engine: ``needs_input_grad`` (one bool per forward argument),
-    ``inputs`` (the forward arguments that are tensors, by position), ``n_outputs``.
+    Attributes set by the engine: ``inputs`` (the forward arguments that are tensors, by
+    position), ``n_outputs``; ``needs_input_grad`` (one bool per forward argument) is read
+    from ``inputs``.
     Each Function's nodes are instances of its own subclass, ``<Name>Backward``.
     """
 
+    # Every attribute starts as a class-level default, so making a node on each operation's
+    # path costs no __init__ call: apply writes only what differs (inputs, when recording).
+    fn = None                    # the Function class; each <Name>Backward class sets its own
+    inputs = ()
+    n_outputs = 1
+    _saved = ()
+    _saved_versions = ()
+    _output_versions = None
+    _freed = False
     _non_differentiable = None   # ids of the outputs mark_non_differentiable named
     _materialize_grads = True    # zeros (True) or None (False) for an output with no gradient
     _tensor_hooks = None         # {output index: hooks of that output} (autograd/hooks.py)
+    _needs_input_grad = None     # set only where forward mode or a user fixes it
+    _retain_outputs = None       # outputs whose .grad is kept (Tensor.retain_grad)
+    _wanted_outputs = None       # outputs whose gradient mg.grad returns (engine.grad)
 
-    def __init__(self, fn):
-        self.fn = fn
-        self.inputs = ()
-        self.n_outputs = 1
-        self.needs_input_grad = ()
-        self._saved = ()
-        self._saved_versions = ()
-        self._output_versions = None
-        self._freed = False
+    @property
+    def needs_input_grad(self):
+        """One bool per forward argument: is it a tensor that requires grad? Read from
+        ``inputs`` when asked (few backward formulas ask), not built on every call."""
+        if self._needs_input_grad is not None:
+            return self._needs_input_grad
+        return tuple([t is not None and t._requires_grad for t in self.inputs])
+
+    @needs_input_grad.setter
+    def needs_input_grad(self, value):
+        self._needs_input_grad = tuple(value)
 
     def save_for_backward(self, *tensors):
         self._saved = tensors
@@ -126,9 +141,9 @@ class Context:
         self._saved = ()
         self._freed = True
         # anything else an op stashed on ctx (raw arrays for fused backward kernels)
-        for k in list(self.__dict__):
-            if not k.startswith("_") and k not in ("fn", "inputs", "n_outputs", "needs_input_grad"):
-                delattr(self, k)
+        stash = self.__dict__
+        for k in [k for k in stash if k[0] != "_" and k not in _GRAPH_ATTRIBUTES]:
+            del stash[k]
 
     def __repr__(self):
         return f"<{type(self).__name__} node>"
@@ -150,6 +165,10 @@ class Context:
         """((node, output index), ...) per tensor input: the node that made it, an
         AccumulateGrad for a leaf that requires grad, (None, 0) for one that does not."""
         return tuple([_node_of(t) for t in self.inputs if t is not None])
+
+
+#: What a node keeps after backward freed it: the graph itself (``next_functions`` still reads).
+_GRAPH_ATTRIBUTES = frozenset(("fn", "inputs", "n_outputs"))
 
 
 class AccumulateGrad:
@@ -205,7 +224,7 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._node_class = type(f"{cls.__name__}Backward", (Context,), {})
+        cls._node_class = type(f"{cls.__name__}Backward", (Context,), {"fn": cls})
         if cls.__module__.split(".")[0] != "minigrad":
             # a user's Function: torch 2.x's calling conventions (keywords, setup_context)
             cls.apply = classmethod(_apply_binding_arguments)
@@ -237,17 +256,21 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        # This is on every operation's path, so it is written for speed: no generators,
-        # no imports, grad mode toggled only when a graph is being recorded.
-        ctx = cls._node_class(cls)
+        # This is on every operation's path, so it is written for speed: no generators, no
+        # imports, grad mode toggled only when a graph is being recorded, no tuple built when
+        # every argument is a tensor (the usual case: then ``args`` itself is ``ctx.inputs``).
+        ctx = cls._node_class()
         device = None
         record = False
+        all_tensors = True
         for a in args:
             if isinstance(a, Tensor):
                 if device is None:
                     device = a._device
                 if a._requires_grad:
                     record = _mode.enabled
+            else:
+                all_tensors = False
         if record:
             if _sites.on:  # the debugger's flag (record_creation_sites): off, one check
                 _record_site(ctx, args)
@@ -261,15 +284,15 @@ class Function:
         if device is None:
             device = "cpu"
         if type(raw) is not tuple:
-            out = _wrap_output(raw, device, args)
+            # a fresh array wraps without checks; a Tensor, 0-d scalar or number goes the long way
+            out = Tensor._wrap(raw, device) if type(raw) is np.ndarray else \
+                _wrap_output(raw, device, args)
             if out.array.base is not None:  # the output is a view of an input (reshape, x[i])
                 _share_versions_with_base(out, args)
             # integer outputs carry no gradient, nor do outputs marked non-differentiable
             if record and out.array.dtype.kind == "f" and \
                     (ctx._non_differentiable is None or id(raw) not in ctx._non_differentiable):
-                ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
-                                              for a in args])
-                ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
+                ctx.inputs = args if all_tensors else _tensor_inputs(args)
                 out._requires_grad = True
                 out._node = ctx
                 if cls.saves_output:
@@ -281,9 +304,7 @@ class Function:
             return out
         outs = tuple([_wrap_output(o, device, args) for o in raw])
         if record:
-            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
-                                          for a in args])
-            ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
+            ctx.inputs = args if all_tensors else _tensor_inputs(args)
             ctx.n_outputs = len(outs)
             # to make zeros for an output that receives no gradient
             ctx._out_meta = [(t.shape, t.dtype, t.device) for t in outs]
@@ -298,6 +319,11 @@ class Function:
         return outs
 
 
+def _tensor_inputs(args):
+    """``ctx.inputs``: each argument that is a tensor, None in the place of one that is not."""
+    return tuple([a if isinstance(a, Tensor) else None for a in args])
+
+
 # ---- forward mode: tangents pushed through each call (autograd/forward_ad.py) ---------------
 
 def _push_tangents(cls, ctx, args, outs, raw):
@@ -310,7 +336,7 @@ def _push_tangents(cls, ctx, args, outs, raw):
     if not any(t is not None for t in tangents):
         return
     if not ctx.inputs:
-        ctx.inputs = tuple([a if isinstance(a, Tensor) else None for a in args])
+        ctx.inputs = _tensor_inputs(args)
     _forward.level = None
     try:
         result = cls.jvp(ctx, *tangents)
@@ -351,7 +377,7 @@ def _record_site(ctx, args):
     """Keeps on ``ctx`` the first frame outside minigrad (the user's call, as "file:line"),
     every argument of the call (non-tensor ones too, so the call can be repeated) and each
     tensor argument's version (so a later in-place write is noticed)."""
-    frame = sys._getframe(2)
+    frame = sys._getframe()  # the loop below climbs out of minigrad (compiled code has no frames)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     ctx._creation_site = None if frame is None else \

@@ -3,6 +3,8 @@ trig.py, special.py): the floating-point check of a public function's argument, 
 output for its backward (or its recomputation when the backward is differentiated), and running
 a fused backend kernel.
 """
+import numpy
+
 from ..autograd import backward_is_differentiated
 from ..backend import array_module, contiguous
 from .._operands import _const
@@ -34,7 +36,13 @@ def _run_elementwise(kernel, a, *others):
     """``out`` of an elementwise backend kernel, ``kernel(a, *others, out)``, e.g.
     ``_run_elementwise(x.backend.relu_forward, x.array)``: the arrays made C-contiguous, ``out``
     a new array shaped like ``a``."""
-    a = contiguous(a)
-    out = array_module(a).empty_like(a)
-    kernel(a, *map(contiguous, others), out)
+    # On every activation's path: numpy's arrays are told apart without a call, and the
+    # one-array kernels (the forwards) skip building the tuple of other arrays.
+    if not a.flags.c_contiguous:
+        a = contiguous(a)
+    out = numpy.empty_like(a) if type(a) is numpy.ndarray else array_module(a).empty_like(a)
+    if others:
+        kernel(a, *map(contiguous, others), out)
+    else:
+        kernel(a, out)
     return out
