@@ -61,4 +61,5 @@ ptx:
 	@for f in $(CU); do echo "nvcc -ptx $$f"; nvcc -ptx -arch=sm_75 $$f -o build/ptx/$$(basename $$f .cu).ptx || exit 1; done
 
 clean:
-	rm -rf build minigrad/_C/*.so minigrad/cuda_kernels csrc/cpu/*.c
+	rm -rf build minigrad/cuda_kernels csrc/cpu/*.c
+	find minigrad -name "*.so" -delete

@@ -78,3 +78,7 @@ from . import distributed  # noqa: F401,E402
 # issue 16 (threads): torch's intra-op thread count for minigrad's kernels and BLAS products
 from . import threads  # noqa: F401,E402
 from .threads import get_num_threads, set_num_threads  # noqa: E402
+# Last: every module of _compiled.MODULES is imported by now, so the import finder that chose
+# compiled-or-source for them is taken off sys.meta_path (see minigrad/_compiled.py).
+from . import _compiled  # noqa: E402
+_compiled.remove()

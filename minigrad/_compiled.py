@@ -18,7 +18,9 @@ The ``.py`` runs instead of the compiled module (``SOURCE_FIRST`` below decides,
 * nothing was compiled (a checkout without ``build_ext``).
 
 ``running()`` tells, per module, which one was imported. tensor.py imports this module
-first, so the choice is made before any of the modules is imported.
+first, so the choice is made before any of the modules is imported; the finder that makes it
+is on ``sys.meta_path`` only while ``import minigrad`` runs (removed at the end of
+minigrad/__init__.py: importing minigrad leaves the process's import system as it found it).
 """
 import importlib.machinery
 import importlib.util
@@ -67,5 +69,16 @@ def running():
             else "source" for name in MODULES if name in sys.modules}
 
 
-if not any(isinstance(f, SourceFirst) for f in sys.meta_path):
-    sys.meta_path.insert(0, SourceFirst())
+def install():
+    """Puts the finder first on ``sys.meta_path`` while minigrad imports itself (tensor.py's
+    first import); minigrad/__init__.py calls ``remove()`` at its end, once every module of
+    MODULES is imported, so the user's process keeps its import system as it was."""
+    if not any(isinstance(f, SourceFirst) for f in sys.meta_path):
+        sys.meta_path.insert(0, SourceFirst())
+
+
+def remove():
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, SourceFirst)]
+
+
+install()

@@ -28,9 +28,10 @@ import numpy as np
 from threadpoolctl import threadpool_info
 def blas():
     return [(i["filepath"], i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
-env0, blas0 = dict(os.environ), blas()
+import sys
+env0, blas0, hooks0 = dict(os.environ), blas(), [list(map(repr, sys.meta_path)), list(sys.path_hooks)]
 import minigrad as mg
-env1, blas1 = dict(os.environ), blas()
+env1, blas1, hooks1 = dict(os.environ), blas(), [list(map(repr, sys.meta_path)), list(sys.path_hooks)]
 # work that runs the kernels and products of every size class, then look again
 x = mg.randn(128, 784, requires_grad=True)
 w = mg.randn(512, 784, requires_grad=True)
@@ -38,14 +39,16 @@ y = (x @ w.T).relu().sum()
 y.backward()
 mg.threads.matmul(np.ones((32, 128), np.float32), np.ones((128, 512), np.float32))
 env2, blas2 = dict(os.environ), blas()
-print(json.dumps(dict(env=[env0 == env1, env0 == env2], blas=[blas0, blas1, blas2])))
+print(json.dumps(dict(env=[env0 == env1, env0 == env2], blas=[blas0, blas1, blas2],
+                      imports=hooks0 == hooks1)))
 '''
 
 
-def test_import_and_use_change_neither_environment_nor_numpys_blas():
+def test_import_and_use_change_neither_environment_nor_numpys_blas_nor_imports():
     pytest.importorskip("threadpoolctl")
     got = _run(_SNAPSHOT)
     assert got["env"] == [True, True]
+    assert got["imports"]  # sys.meta_path and sys.path_hooks as they were
     before, after_import, after_use = got["blas"]
     assert before and before == after_import == after_use
 
