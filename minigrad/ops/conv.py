@@ -11,8 +11,17 @@ from). So each is the other's backward, and a conv2d built as
 
 is one GEMM, and has every derivative, of any order, from ops: dL/dW = g @ colsᵀ and
 dL/dx = col2im(Wᵀ @ g), one GEMM each. The kernels are ``im2col`` / ``col2im`` of the backend contract.
+
+Max pooling has a kernel of its own (``max_pool2d_forward``: each window's maximum and where it
+was); given that index, the max-pool is a linear map on the (H, W) planes, and its adjoint is
+its backward:
+
+    GatherPlanes   y[n, c, k] = x[n, c, index[n, c, k]]        (the max-pool itself, given index)
+    ScatterPlanes  x[n, c, index[n, c, k]] += y[n, c, k]       (its backward)
+
+so the gradient of a max-pool of any order is these two kernels, each the other's backward.
 """
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..backend import contiguous
 
 
@@ -83,4 +92,81 @@ def col2im(cols, image_size, stride, padding, dilation):
     return Col2Im.apply(cols, tuple(image_size), stride, padding, dilation)
 
 
-__all__ = ["Im2Col", "Col2Im", "im2col", "col2im", "conv_output_size"]
+def _flat(geometry):
+    """((kh, kw), (sh, sw), (ph, pw), (dh, dw)) -> kh, kw, sh, sw, ph, pw, dh, dw"""
+    return tuple(v for pair in geometry for v in pair)
+
+
+class GatherPlanes(Function):
+    """y[n, c, oh, ow] = x[n, c, index[n, c, oh, ow]]   (each (H, W) plane read flat; 0 at −1)
+
+    index names a tap of window (oh, ow) of the pooling geometry (as max_pool2d_forward makes
+    it). Linear in x: backward dL/dx = ScatterPlanes(dL/dy, index), jvp GatherPlanes(tx, index).
+    """
+
+    @staticmethod
+    def forward(ctx, x, index, geometry):
+        ctx.image_size, ctx.geometry = x.shape[2:], geometry
+        backend = x.backend
+        out = backend.xp.empty(index.shape, dtype=x.dtype)
+        backend.gather_planes(contiguous(x.array), index.array, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ScatterPlanes.apply(grad, ctx.inputs[1], ctx.image_size, ctx.geometry), None, None
+
+    @staticmethod
+    def jvp(ctx, tx, *_):
+        return GatherPlanes.apply(tx, ctx.inputs[1], ctx.geometry)
+
+
+class ScatterPlanes(Function):
+    """x[n, c, index[n, c, oh, ow]] += y[n, c, oh, ow] into zero planes of image_size (an index
+    that is not a tap of its window, such as −1, is skipped): GatherPlanes' adjoint. Linear in
+    y: backward dL/dy = GatherPlanes(dL/dx, index), jvp ScatterPlanes(ty, index)."""
+
+    @staticmethod
+    def forward(ctx, y, index, image_size, geometry):
+        ctx.image_size, ctx.geometry = tuple(image_size), geometry
+        backend = y.backend
+        out = backend.xp.empty(tuple(y.shape[:2]) + ctx.image_size, dtype=y.dtype)
+        backend.scatter_add_planes(contiguous(y.array), index.array, *_flat(geometry), out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return GatherPlanes.apply(grad, ctx.inputs[1], ctx.geometry), None, None, None
+
+    @staticmethod
+    def jvp(ctx, ty, *_):
+        return ScatterPlanes.apply(ty, ctx.inputs[1], ctx.image_size, ctx.geometry)
+
+
+def max_pool2d_with_index(x, kernel_size, stride, padding, dilation, output_size):
+    """(out, index) of a max-pool of x (N, C, H, W), every size argument an (h, w) pair and
+    output_size (OH, OW) the caller's (ceil_mode).
+
+    index[n, c, oh, ow] is the flat position r·W + q in its (H, W) plane of the tap the
+    ``max_pool2d_forward`` kernel chose (torch's: the first maximum, or the last NaN; −1 for a
+    window with no tap inside x), found without recording: it is piecewise constant in x. The
+    output is then x read at index, GatherPlanes, which is linear in x: so the derivatives of
+    every order are GatherPlanes' and ScatterPlanes', and the max's kinks (ties) are in the
+    index alone, as with torch's indices. Without a graph to record (no grad, no forward-mode
+    level) the kernel's own maxima are the output.
+    """
+    from ..tensor import Tensor   # (ops is imported by tensor.py: the one deferred import)
+    geometry = (tuple(kernel_size), tuple(stride), tuple(padding), tuple(dilation))
+    backend = x.backend
+    shape = tuple(x.shape[:2]) + tuple(output_size)
+    out = backend.xp.empty(shape, dtype=x.dtype)
+    index = backend.xp.empty(shape, dtype="int64")
+    backend.max_pool2d_forward(contiguous(x.array), *_flat(geometry), out, index)
+    index = Tensor._wrap(index, x.device)
+    if not (x.requires_grad and is_grad_enabled()) and x._fw_tangent is None:
+        return Tensor._wrap(out, x.device), index     # nothing records x: the maxima as found
+    return GatherPlanes.apply(x, index, geometry), index
+
+
+__all__ = ["Im2Col", "Col2Im", "im2col", "col2im", "conv_output_size",
+           "GatherPlanes", "ScatterPlanes", "max_pool2d_with_index"]
