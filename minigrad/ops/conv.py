@@ -21,7 +21,8 @@ its backward:
 
 so the gradient of a max-pool of any order is these two kernels, each the other's backward.
 """
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, backward_is_differentiated, is_grad_enabled
+from .._operands import _const
 from ..backend import contiguous
 
 
@@ -81,6 +82,114 @@ class Col2Im(Function):
     def jvp(ctx, tcols, *_):
         _, stride, padding, dilation = ctx.geometry
         return Col2Im.apply(tcols, ctx.image_size, stride, padding, dilation)
+
+
+class Conv2d(Function):
+    """out = conv2d(x, W, b) with groups = 1, fused: x (N, C, H, W), W (O, C, KH, KW), b (O,)
+
+        cols = im2col(x) as (C·KH·KW, N·OH·OW),   out = (W₂ cols) as (N, O, OH, OW) + b
+
+    with W₂ = W as (O, C·KH·KW): one GEMM, whose result is moved to (N, O, OH, OW) in the same
+    pass that adds the bias. With G = dL/dout as (O, N·OH·OW):
+
+        dL/dW = G colsᵀ      dL/db = Σ over n, oh, ow of dL/dout      dL/dx = col2im(W₂ᵀ G)
+
+    When the backward is itself differentiated (create_graph, forward-over-reverse) these are
+    written with ops (Im2Col, matmul, Col2Im: ``conv2d_gradients``), so gradients of any order
+    come from them; otherwise they run on the arrays, with dL/dW computed as (cols Gᵀ)ᵀ, the
+    orientation OpenBLAS ran fastest (LeNet's conv1 1.2 → 0.76 ms, conv2 0.87 → 0.59 ms).
+    Bilinear in (x, W), plus b: jvp = conv2d(tx, W) + conv2d(x, tW) + tb.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation):
+        (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+        n, c, h, w = x.shape
+        o, _, kh, kw = weight.shape
+        oh = conv_output_size(h, kh, sh, ph, dh)
+        ow = conv_output_size(w, kw, sw, pw, dw)
+        backend = x.backend
+        xp = backend.xp
+        cols = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+        backend.im2col(contiguous(x.array), sh, sw, ph, pw, dh, dw, cols)
+        product = weight.array.reshape(o, -1) @ cols.reshape(c * kh * kw, -1)   # (O, N·OH·OW)
+        moved = product.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+        out = xp.empty((n, o, oh, ow), dtype=x.dtype)
+        if bias is None:
+            out[...] = moved
+        else:
+            xp.add(moved, bias.array.reshape(1, o, 1, 1), out=out)
+        ctx.save_for_backward(x, weight)
+        ctx.geometry, ctx.output_size = (stride, padding, dilation), (oh, ow)
+        ctx.cols = cols if weight.requires_grad else None    # dL/dW's other factor
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        stride, padding, dilation = ctx.geometry
+        wants_x, wants_w, wants_b = ctx.needs_input_grad[:3]
+        if backward_is_differentiated():
+            return conv2d_gradients(x, weight, grad, stride, padding, dilation, wants_x,
+                                    wants_w, wants_b) + (None, None, None)
+        xp = x.backend.xp
+        o = weight.shape[0]
+        positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
+        cols = ctx.cols.reshape(-1, positions) if wants_w else None      # (C·KH·KW, N·OH·OW)
+        g = xp.ascontiguousarray(contiguous(grad.array).transpose(1, 0, 2, 3)).reshape(o, -1)
+        gx = gw = gb = None
+        if wants_w:
+            gw = _const(xp.ascontiguousarray((cols @ g.T).T).reshape(weight.shape), weight)
+        if wants_b:
+            gb = _const(g.sum(axis=1), weight)
+        if wants_x:
+            (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+            patches = (weight.array.reshape(o, -1).T @ g).reshape(
+                (x.shape[1],) + tuple(weight.shape[2:]) + tuple(grad.shape[:1] + grad.shape[2:]))
+            dx = xp.empty(x.shape, dtype=x.dtype)
+            x.backend.col2im(patches, sh, sw, ph, pw, dh, dw, dx)
+            gx = _const(dx, x)
+        return gx, gw, gb, None, None, None
+
+    @staticmethod
+    def jvp(ctx, tx, tw, tb, *_):
+        x, weight = ctx.saved_tensors
+        stride, padding, dilation = ctx.geometry
+        parts = []
+        if tx is not None:
+            parts.append(Conv2d.apply(tx, weight, None, stride, padding, dilation))
+        if tw is not None:
+            parts.append(Conv2d.apply(x, tw, None, stride, padding, dilation))
+        total = None
+        for part in parts:
+            total = part if total is None else total + part
+        if tb is not None:
+            from .shape import broadcast_to
+            shape = (x.shape[0], weight.shape[0]) + tuple(ctx.output_size)
+            bias = broadcast_to(tb.reshape(1, -1, 1, 1), shape)
+            total = bias if total is None else total + bias
+        return total
+
+
+def conv2d_gradients(x, weight, grad, stride, padding, dilation, wants_x=True, wants_w=True,
+                     wants_b=True):
+    """(dL/dx, dL/dW, dL/db) of Conv2d written with ops (each None where not wanted):
+    G = grad as (O, N·OH·OW), dL/dW = G im2col(x)ᵀ, dL/db = Σ grad, dL/dx = col2im(W₂ᵀ G)."""
+    n, c, h, w = x.shape
+    o, _, kh, kw = weight.shape
+    oh, ow = grad.shape[2], grad.shape[3]
+    g = grad.permute(1, 0, 2, 3).reshape(o, n * oh * ow)
+    gx = gw = gb = None
+    if wants_w:
+        cols = im2col(x, (kh, kw), stride, padding, dilation).reshape(c * kh * kw, n * oh * ow)
+        gw = (g @ cols.transpose(0, 1)).reshape(weight.shape)
+    if wants_b:
+        gb = grad.sum(axis=(0, 2, 3))
+    if wants_x:
+        patches = (weight.reshape(o, c * kh * kw).transpose(0, 1) @ g).reshape(
+            c, kh, kw, n, oh, ow)
+        gx = col2im(patches, (h, w), stride, padding, dilation)
+    return gx, gw, gb
 
 
 def im2col(x, kernel_size, stride, padding, dilation):
@@ -168,5 +277,6 @@ def max_pool2d_with_index(x, kernel_size, stride, padding, dilation, output_size
     return GatherPlanes.apply(x, index, geometry), index
 
 
-__all__ = ["Im2Col", "Col2Im", "im2col", "col2im", "conv_output_size",
+__all__ = ["Im2Col", "Col2Im", "im2col", "col2im", "conv_output_size", "Conv2d",
+           "conv2d_gradients",
            "GatherPlanes", "ScatterPlanes", "max_pool2d_with_index"]
