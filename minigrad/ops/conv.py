@@ -112,7 +112,7 @@ class Conv2d(Function):
         xp = backend.xp
         cols = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
         backend.im2col(contiguous(x.array), sh, sw, ph, pw, dh, dw, cols)
-        product = weight.array.reshape(o, -1) @ cols.reshape(c * kh * kw, -1)   # (O, N·OH·OW)
+        product = weight.array.reshape(o, c * kh * kw) @ cols.reshape(c * kh * kw, n * oh * ow)
         moved = product.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
         out = xp.empty((n, o, oh, ow), dtype=x.dtype)
         if bias is None:
@@ -135,8 +135,9 @@ class Conv2d(Function):
         xp = x.backend.xp
         o = weight.shape[0]
         positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
-        cols = ctx.cols.reshape(-1, positions) if wants_w else None      # (C·KH·KW, N·OH·OW)
-        g = xp.ascontiguousarray(contiguous(grad.array).transpose(1, 0, 2, 3)).reshape(o, -1)
+        patch = x.shape[1] * weight.shape[2] * weight.shape[3]
+        cols = ctx.cols.reshape(patch, positions) if wants_w else None  # (C·KH·KW, N·OH·OW)
+        g = xp.ascontiguousarray(grad.array.transpose(1, 0, 2, 3)).reshape(o, positions)
         gx = gw = gb = None
         if wants_w:
             gw = _const(xp.ascontiguousarray((cols @ g.T).T).reshape(weight.shape), weight)
@@ -144,7 +145,7 @@ class Conv2d(Function):
             gb = _const(g.sum(axis=1), weight)
         if wants_x:
             (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-            patches = (weight.array.reshape(o, -1).T @ g).reshape(
+            patches = (weight.array.reshape(o, patch).T @ g).reshape(
                 (x.shape[1],) + tuple(weight.shape[2:]) + tuple(grad.shape[:1] + grad.shape[2:]))
             dx = xp.empty(x.shape, dtype=x.dtype)
             x.backend.col2im(patches, sh, sw, ph, pw, dh, dw, dx)
