@@ -50,6 +50,27 @@ def test_fused_conv2d_agrees_with_its_readable_version(case, dtype, with_bias):
         np.testing.assert_allclose(a, b, **tol)
 
 
+@pytest.mark.parametrize("chunk_bytes", [1, 3 * 18 * 30 * 8, 1 << 30])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunks_of_images_give_the_same_result(monkeypatch, chunk_bytes, dtype):
+    """On the CPU the batch is done in chunks of images: one image per chunk, 3 per chunk
+    (7 = 3 + 3 + 1 images), or all in one, the results agree with the ops version."""
+    monkeypatch.setattr(conv_ops, "PATCH_CHUNK_BYTES", chunk_bytes)
+    case = ((7, 2, 6, 7), (3, 2, 3, 3), (1, 1), (1, 0), (1, 1))    # 18 taps, 6·5 = 30 positions
+    fused, by_ops = _pair_of_runs(case, dtype, True, seed=4)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    for a, b in zip(fused, by_ops):
+        np.testing.assert_allclose(a, b, **tol)
+
+
+def test_image_chunks():
+    assert conv_ops._image_chunks(7, 100, np) == [(0, 7)]
+    assert conv_ops._image_chunks(7, conv_ops.PATCH_CHUNK_BYTES // 3, np) == [(0, 3), (3, 6),
+                                                                               (6, 7)]
+    assert conv_ops._image_chunks(2, 10 * conv_ops.PATCH_CHUNK_BYTES, np) == [(0, 1), (1, 2)]
+    assert conv_ops._image_chunks(0, 100, np) == [(0, 0)]
+
+
 def test_fused_conv2d_output_and_weight_gradient_are_c_contiguous():
     x = mg.randn(2, 3, 6, 6, requires_grad=True)
     w = mg.randn(4, 3, 3, 3, requires_grad=True)
