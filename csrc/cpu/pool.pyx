@@ -15,9 +15,10 @@ C-contiguous; float32 or float64, index int64 (r·W + q, the position in its pla
                          for each index that names a tap of its own window (oh, ow)
 
 An index outside [0, H·W) is read as 0 and never written through (nor, when scattering, one
-that is not a tap of its window), so no value of index reads or writes out of bounds. Work is split over the N·C planes, each thread writing its own planes
-only (no races, no atomics); each plane's loop is one cdef function whose scratch scalars are
-its own (PERF-NOTES: scratch shared across prange threads computed wrong rows).
+that is not a tap of its window), so no value of index reads or writes out of bounds.
+Work is split over the N·C planes, each thread writing its own planes only (no races, no
+atomics); each plane's loop is one cdef function whose scratch scalars are its own
+(PERF-NOTES: scratch shared across prange threads computed wrong rows).
 """
 from cython cimport floating
 from cython.parallel cimport prange

@@ -18,7 +18,9 @@ __device__ T negative_infinity();
 template <>
 __device__ float negative_infinity<float>() { return -__int_as_float(0x7f800000); }
 template <>
-__device__ double negative_infinity<double>() { return -__longlong_as_double(0x7ff0000000000000LL); }
+__device__ double negative_infinity<double>() {
+    return -__longlong_as_double(0x7ff0000000000000LL);
+}
 
 template <typename T>
 __device__ void max_pool2d_forward(const T* x, T* out, long long* index, long long N,

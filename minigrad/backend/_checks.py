@@ -133,9 +133,9 @@ def patches(image, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w):
 
 def max_pool(image, pooled, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
              dil_h, dil_w):
-    """max_pool2d_forward and scatter_add_planes: ``image`` (N, C, H, W) and ``pooled`` (N, C, OH, OW) of one float
-    dtype, ``index`` int64 of pooled's shape, all C-contiguous; kernel, stride and dilation
-    ≥ 1, padding ≥ 0 (integers). OH and OW are the caller's choice (ceil_mode): the kernel
+    """max_pool2d_forward and scatter_add_planes: ``image`` (N, C, H, W) and ``pooled``
+    (N, C, OH, OW) of one float dtype, ``index`` int64 of pooled's shape, all C-contiguous;
+    kernel, stride and dilation ≥ 1, padding ≥ 0 (integers). OH and OW are the caller's choice (ceil_mode): the kernel
     skips the taps outside the image, so any sizes are safe."""
     what = "max_pool2d_forward / scatter_add_planes"
     planes(image, pooled, index, what)

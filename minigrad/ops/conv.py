@@ -10,7 +10,9 @@ from). So each is the other's backward, and a conv2d built as
     out = W (O, C·KH·KW) @ cols (C·KH·KW, N·OH·OW)   → (O, N, OH, OW) → (N, O, OH, OW)
 
 is one GEMM, and has every derivative, of any order, from ops: dL/dW = g @ colsᵀ and
-dL/dx = col2im(Wᵀ @ g), one GEMM each. The kernels are ``im2col`` / ``col2im`` of the backend contract.
+dL/dx = col2im(Wᵀ @ g), one GEMM each. The kernels are ``im2col`` / ``col2im`` of the backend
+contract. ``Conv2d`` below is that conv2d fused into one Function (forward and a backward on
+the arrays, the ops formula when the backward is differentiated).
 
 Max pooling has a kernel of its own (``max_pool2d_forward``: each window's maximum and where it
 was); given that index, the max-pool is a linear map on the (H, W) planes, and its adjoint is
