@@ -171,13 +171,19 @@ class Conv2d(Function):
         w2 = weight.array.reshape(o, patch)
         gw_t = xp.zeros((patch, o), dtype=weight.dtype) if wants_w else None   # dL/dWᵀ
         dx = xp.empty(x.shape, dtype=x.dtype) if wants_x else None
+        oh, ow = ctx.output_size
+        # one buffer for each chunk's W₂ᵀ G in turn (a fresh one per chunk was page-faulted)
+        largest = max(n1 - n0 for n0, n1 in ctx.chunks)
+        scratch = xp.empty(patch * largest * oh * ow, dtype=x.dtype) if wants_x else None
         for k, (n0, n1) in enumerate(ctx.chunks):
             g = xp.ascontiguousarray(grad.array[n0:n1].transpose(1, 0, 2, 3)).reshape(o, -1)
             if wants_w:
                 gw_t += ctx.cols[k].reshape(patch, -1) @ g.T
             if wants_x:
-                patches = (w2.T @ g).reshape((c, kh, kw, n1 - n0) + tuple(ctx.output_size))
-                x.backend.col2im(patches, sh, sw, ph, pw, dh, dw, dx[n0:n1])
+                patches = scratch[:patch * (n1 - n0) * oh * ow].reshape(patch, -1)
+                xp.matmul(w2.T, g, out=patches)
+                x.backend.col2im(patches.reshape((c, kh, kw, n1 - n0, oh, ow)), sh, sw, ph, pw,
+                                 dh, dw, dx[n0:n1])
         gx = None if dx is None else _const(dx, x)
         gw = None if gw_t is None else _const(xp.ascontiguousarray(gw_t.T).reshape(weight.shape),
                                                weight)
