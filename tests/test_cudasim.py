@@ -154,6 +154,42 @@ def _conv(op):
     return build
 
 
+POOL = dict(n=2, c=3, h=9, w=8, kh=3, kw=2, sh=2, sw=1, ph=1, pw=1, dh=1, dw=2)
+
+
+def _pool(op):
+    """max_pool2d_forward, gather_planes, scatter_add_planes on a geometry with padding,
+    stride and dilation, an input with ties (0), and indices from the reference (NaN and ±inf:
+    tests/test_pool_kernels.py, on every device)."""
+    def build(rng, dtype, cap):
+        k = POOL
+        geometry = tuple(k[a] for a in ("kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw"))
+        oh = (k["h"] + 2 * k["ph"] - k["dh"] * (k["kh"] - 1) - 1) // k["sh"] + 1
+        ow = (k["w"] + 2 * k["pw"] - k["dw"] * (k["kw"] - 1) - 1) // k["sw"] + 1
+        image, pooled = (k["n"], k["c"], k["h"], k["w"]), (k["n"], k["c"], oh, ow)
+        x = rng.standard_normal(image).astype(dtype)
+        x.flat[::5] = 0.0
+        values, index = np.empty(pooled, dtype), np.empty(pooled, np.int64)
+        reference.max_pool2d_forward(x, *geometry, values, index)
+        sizes = (*(np.int64(v) for v in (*image, oh, ow)), *(np.int32(v) for v in geometry))
+        if op == "max_pool2d_forward":
+            out, got_index = np.full(pooled, np.nan, dtype), np.full(pooled, 7, np.int64)
+            return Launch(grid(out.size), (ELEMENTWISE_BLOCK,), (x, out, got_index, *sizes),
+                          [out, got_index], [values, index])
+        if op == "gather_planes":
+            out, expected = np.full(pooled, np.nan, dtype), np.empty(pooled, dtype)
+            reference.gather_planes(x, index, expected)
+            return Launch(grid(out.size), (ELEMENTWISE_BLOCK,),
+                          (x, index, out, np.int64(k["n"] * k["c"]),
+                           np.int64(k["h"] * k["w"]), np.int64(oh * ow)), [out], [expected])
+        src = rng.standard_normal(pooled).astype(dtype)
+        out, expected = np.full(image, np.nan, dtype), np.empty(image, dtype)
+        reference.scatter_add_planes(src, index, *geometry, expected)
+        return Launch(grid(out.size), (ELEMENTWISE_BLOCK,), (src, index, out, *sizes), [out],
+                      [expected])
+    return build
+
+
 def _cross_entropy(op, eps, rows=300, classes=7, ignore=-100):
     def build(rng, dtype, cap):
         x = rng.standard_normal((rows, classes)).astype(dtype)
@@ -219,6 +255,9 @@ CASES = {
     "group_soft_threshold": ("prox.cu", _group_soft_threshold),
     "im2col": ("conv.cu", _conv("im2col")),
     "col2im": ("conv.cu", _conv("col2im")),
+    "max_pool2d_forward": ("pool.cu", _pool("max_pool2d_forward")),
+    "gather_planes": ("pool.cu", _pool("gather_planes")),
+    "scatter_add_planes": ("pool.cu", _pool("scatter_add_planes")),
     "cross_entropy_forward": ("loss.cu", _cross_entropy("cross_entropy_forward", 0.1)),
     "cross_entropy_backward": ("loss.cu", _cross_entropy("cross_entropy_backward", 0.1)),
     "erf_forward": ("loss.cu", _elementwise("erf_forward", 1)),

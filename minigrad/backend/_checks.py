@@ -131,6 +131,40 @@ def patches(image, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w):
                          f"positions, not {oh}x{ow}")
 
 
+def max_pool(image, pooled, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+             dil_h, dil_w):
+    """max_pool2d_forward and scatter_add_planes: ``image`` (N, C, H, W) and ``pooled``
+    (N, C, OH, OW) of one float dtype, ``index`` int64 of pooled's shape, all C-contiguous;
+    kernel, stride and dilation ≥ 1, padding ≥ 0 (integers). OH and OW are the caller's choice (ceil_mode): the kernel
+    skips the taps outside the image, so any sizes are safe."""
+    what = "max_pool2d_forward / scatter_add_planes"
+    planes(image, pooled, index, what)
+    geometry = (kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in geometry):
+        raise TypeError(f"{what}: kernel, stride, padding and dilation must be "
+                        f"integers, got {geometry}")
+    if min(kernel_h, kernel_w, stride_h, stride_w, dil_h, dil_w) < 1 or min(pad_h, pad_w) < 0:
+        raise ValueError(f"{what}: kernel ({kernel_h}, {kernel_w}), stride "
+                         f"({stride_h}, {stride_w}) and dilation ({dil_h}, {dil_w}) must be ≥ 1 "
+                         f"and padding ({pad_h}, {pad_w}) ≥ 0")
+
+
+def planes(image, pooled, index, what):
+    """gather_planes / scatter_add_planes (and max_pool2d_forward): ``image`` (N, C, H, W) and
+    ``pooled`` (N, C, OH, OW) of one float dtype, ``index`` (int64) of pooled's shape, all
+    C-contiguous. The index values are not read here (that would read the data): the kernels
+    skip any outside [0, H·W) (−1: a window with no tap), so no value reads out of bounds."""
+    _float_arrays(image, (pooled,))
+    if index.dtype != _INT64:
+        raise TypeError(f"{what}: index must be int64, got {index.dtype}")
+    _c_contiguous(index)
+    if image.ndim != 4 or pooled.ndim != 4 or image.shape[:2] != pooled.shape[:2] or \
+            index.shape != pooled.shape:
+        raise ValueError(f"{what}: image {image.shape}, pooled {pooled.shape} and index "
+                         f"{index.shape} do not fit: expected (N, C, H, W), (N, C, OH, OW) and "
+                         "(N, C, OH, OW)")
+
+
 def cross_entropy(rows_in, target, weight, rows_out, per_row):
     """The fused cross-entropy: ``rows_in`` and ``rows_out`` (N, C), class ``weight`` (C,),
     ``per_row`` (N,) of one float dtype; ``target`` (N,) int64; all C-contiguous; C > 0.

@@ -58,6 +58,7 @@ if COMPILED:
         from minigrad._C import conv as _conv
         from minigrad._C import loss as _loss
         from minigrad._C import optim as _optim
+        from minigrad._C import pool as _pool
         from minigrad._C import prox as _prox
         from minigrad._C import reduce as _reduce
         from minigrad._C import rnn as _rnn
@@ -196,6 +197,24 @@ class ReferenceBackend:
     def col2im(self, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
         check.patches(out, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         reference.col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out)
+
+    def max_pool2d_forward(self, x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h,
+                           dil_w, out, index):
+        check.max_pool(x, out, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                       dil_h, dil_w)
+        reference.max_pool2d_forward(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                                     dil_h, dil_w, out, index)
+
+    def gather_planes(self, x, index, out):
+        check.planes(x, out, index, "gather_planes")
+        reference.gather_planes(x, index, out)
+
+    def scatter_add_planes(self, src, index, kernel_h, kernel_w, stride_h, stride_w, pad_h,
+                           pad_w, dil_h, dil_w, out):
+        check.max_pool(out, src, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                       dil_h, dil_w)
+        reference.scatter_add_planes(src, index, kernel_h, kernel_w, stride_h, stride_w, pad_h,
+                                     pad_w, dil_h, dil_w, out)
 
     def cross_entropy_forward(self, x, target, weight, label_smoothing, ignore_index, probs,
                               loss):
@@ -340,6 +359,24 @@ class CpuBackend:
     def col2im(self, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
         check.patches(out, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         _conv.col2im(cols, out, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, _threads(cols))
+
+    def max_pool2d_forward(self, x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h,
+                           dil_w, out, index):
+        check.max_pool(x, out, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                       dil_h, dil_w)
+        _pool.max_pool2d_forward(x, out, index, kernel_h, kernel_w, stride_h, stride_w, pad_h,
+                                 pad_w, dil_h, dil_w, _threads(x))
+
+    def gather_planes(self, x, index, out):
+        check.planes(x, out, index, "gather_planes")
+        _pool.gather_planes(x, index, out, _threads(out))
+
+    def scatter_add_planes(self, src, index, kernel_h, kernel_w, stride_h, stride_w, pad_h,
+                           pad_w, dil_h, dil_w, out):
+        check.max_pool(out, src, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                       dil_h, dil_w)
+        _pool.scatter_add_planes(src, index, out, kernel_h, kernel_w, stride_h, stride_w, pad_h,
+                                 pad_w, dil_h, dil_w, _threads(out))
 
     def cross_entropy_forward(self, x, target, weight, label_smoothing, ignore_index, probs,
                               loss):

@@ -145,6 +145,20 @@ def _launch_conv(op, src, dst, cols_shape, image_shape, sh, sw, ph, pw, dh, dw):
         *(numpy.int32(v) for v in (sh, sw, ph, pw, dh, dw))))
 
 
+def _launch_pool(op, src, outputs, image_shape, pooled_shape, geometry):
+    """max_pool2d_forward (x -> out, index) and scatter_add_planes (src, index -> out): one
+    thread per entry written (the pooled entries, or the image's), grid-stride."""
+    _on_device(src, *outputs)
+    n, c, h, w = image_shape
+    oh, ow = pooled_shape[2], pooled_shape[3]
+    total = outputs[-1].size
+    if total == 0:
+        return
+    _kernel("pool.cu", op, src.dtype)(_grid(total), (ELEMENTWISE_BLOCK,), (
+        src, *outputs, *(numpy.int64(v) for v in (n, c, h, w, oh, ow)),
+        *(numpy.int32(v) for v in geometry)))
+
+
 def _check_targets(op, target, classes, ignore_index):
     """Every target is a class index in [0, C) or ``ignore_index``: the kernel reads
     row[target] and writes out[target], so any other value would read and write out of bounds
@@ -287,6 +301,31 @@ class CudaBackend:
         check.patches(out, cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w)
         _launch_conv("col2im", cols, out, cols.shape, out.shape, stride_h, stride_w, pad_h, pad_w,
                      dil_h, dil_w)
+
+    def max_pool2d_forward(self, x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h,
+                           dil_w, out, index):
+        check.max_pool(x, out, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                       dil_h, dil_w)
+        _launch_pool("max_pool2d_forward", x, (out, index), x.shape, out.shape,
+                     (kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w))
+
+    def gather_planes(self, x, index, out):
+        check.planes(x, out, index, "gather_planes")
+        _on_device(x, index, out)
+        if out.size == 0:
+            return
+        n, c, h, w = x.shape
+        _kernel("pool.cu", "gather_planes", out.dtype)(
+            _grid(out.size), (ELEMENTWISE_BLOCK,),
+            (x, index, out, numpy.int64(n * c), numpy.int64(h * w),
+             numpy.int64(out.shape[2] * out.shape[3])))
+
+    def scatter_add_planes(self, src, index, kernel_h, kernel_w, stride_h, stride_w, pad_h,
+                           pad_w, dil_h, dil_w, out):
+        check.max_pool(out, src, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                       dil_h, dil_w)
+        _launch_pool("scatter_add_planes", src, (index, out), out.shape, src.shape,
+                     (kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w))
 
     def cross_entropy_forward(self, x, target, weight, label_smoothing, ignore_index, probs,
                               loss):

@@ -261,6 +261,75 @@ def col2im(cols, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, out):
     out[...] = padded[:, :, pad_h:pad_h + h, pad_w:pad_w + w]
 
 
+def max_pool2d_forward(x, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w,
+                       out, index):
+    """out[n, c, oh, ow] = max over the window's taps inside x of x[n, c, r, q], and
+    index[n, c, oh, ow] = r·W + q of the tap chosen, with r = oh·sh + i·dh − ph, q likewise.
+
+    torch's choice: scanning the taps inside x row by row, a tap is kept when it is greater
+    than the one kept, or NaN (so the first maximum, or the last NaN). x is (N, C, H, W); out
+    (float) and index (int64) are (N, C, OH, OW), OH and OW the caller's (ceil_mode windows
+    may run past the bottom and right: their taps there are skipped). A window with no tap
+    inside x gives out −∞ and index −1.
+    """
+    xp = array_module(x)
+    n, ch, h, w = x.shape
+    oh, ow = out.shape[2], out.shape[3]
+    out[...] = -xp.inf
+    index[...] = -1
+    rows = xp.arange(oh)[:, None] * stride_h - pad_h       # (OH, 1): each window's first row
+    cols = xp.arange(ow)[None, :] * stride_w - pad_w       # (1, OW)
+    for i in range(kernel_h):
+        for j in range(kernel_w):
+            r, q = rows + i * dil_h, cols + j * dil_w
+            inside = (r >= 0) & (r < h) & (q >= 0) & (q < w)               # (OH, OW)
+            tap = x[:, :, xp.clip(r, 0, h - 1), xp.clip(q, 0, w - 1)]      # (N, C, OH, OW)
+            keep = inside & ((index < 0) | (tap > out) | xp.isnan(tap))
+            out[...] = xp.where(keep, tap, out)
+            index[...] = xp.where(keep, r * w + q, index)
+
+
+def gather_planes(x, index, out):
+    """out[n, c, k] = x[n, c, index[n, c, k]] with each (H, W) plane of x read flat, 0 where
+    the index is outside [0, H·W) (−1: no tap). x is (N, C, H, W); index (int64) and out are
+    (N, C, OH, OW): a max-pool's values from its indices (its forward-mode and double-backward
+    direction)."""
+    xp = array_module(x)
+    n, ch = x.shape[0], x.shape[1]
+    planes = x.reshape(n, ch, -1)
+    flat = index.reshape(n, ch, -1)
+    inside = (flat >= 0) & (flat < planes.shape[2])
+    if planes.shape[2] == 0:
+        out[...] = 0
+        return
+    got = xp.take_along_axis(planes, xp.where(inside, flat, 0), axis=2)
+    out[...] = xp.where(inside, got, 0).reshape(out.shape)
+
+
+def scatter_add_planes(src, index, kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w,
+                       dil_h, dil_w, out):
+    """out[n, c] = 0, then out[n, c, index[n, c, oh, ow]] += src[n, c, oh, ow] (planes of out
+    read flat): the adjoint of gather_planes, so a max-pool's backward. src and index (int64)
+    are (N, C, OH, OW); out is (N, C, H, W). Each index must name a tap of its own window
+    (oh, ow) of the pooling geometry, as max_pool2d_forward's do; any other (−1: no tap) is
+    skipped. (So a GPU thread per pixel of out finds its sources among the ≤ KH·KW windows
+    that hold it, without atomics.)"""
+    xp = array_module(src)
+    n, ch, h, w = out.shape
+    oh, ow = src.shape[2], src.shape[3]
+    flat = index.reshape(n, ch, -1)
+    r, q = flat // max(w, 1), flat % max(w, 1)
+    window_r = (xp.arange(oh)[:, None] * stride_h - pad_h) + xp.zeros((1, ow), dtype=np.int64)
+    window_q = (xp.arange(ow)[None, :] * stride_w - pad_w) + xp.zeros((oh, 1), dtype=np.int64)
+    i, j = r - window_r.reshape(1, 1, -1), q - window_q.reshape(1, 1, -1)
+    keep = (flat >= 0) & (flat < h * w) & (i >= 0) & (i % dil_h == 0) & \
+        (i // dil_h < kernel_h) & (j >= 0) & (j % dil_w == 0) & (j // dil_w < kernel_w)
+    rows = xp.arange(n * ch).reshape(n, ch, 1) * (h * w)
+    total = xp.zeros(n * ch * h * w, dtype=out.dtype)
+    xp.add.at(total, (rows + flat)[keep], src.reshape(n, ch, -1)[keep])
+    out[...] = total.reshape(out.shape)
+
+
 def cross_entropy_forward(x, target, weight, label_smoothing, ignore_index, probs, loss):
     """Per row r of logits x (N, C), target t = target[r] (int64), class weights w (C,), ε:
 
@@ -334,5 +403,6 @@ def lstm_pointwise_forward(gates, c, h_out, c_out):
     h_out[...] = sigmoid(o) * xp.tanh(c_out)
 
 
-NN_KERNELS = ("im2col", "col2im", "cross_entropy_forward", "cross_entropy_backward",
+NN_KERNELS = ("im2col", "col2im", "max_pool2d_forward", "gather_planes", "scatter_add_planes",
+              "cross_entropy_forward", "cross_entropy_backward",
               "erf_forward", "lstm_pointwise_forward")

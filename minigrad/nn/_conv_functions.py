@@ -102,6 +102,20 @@ def _convolve(input, weight, bias, stride, padding, dilation, groups, what):
     if oh < 1 or ow < 1:
         raise ValueError(f"{what}: kernel {(kh, kw)} (dilation {dilation}) is larger than the "
                          f"padded input {(h + 2 * padding[0], w + 2 * padding[1])}")
+    if groups == 1 and weight.dtype == input.dtype and weight.device == input.device and \
+            (bias is None or (bias.dtype == input.dtype and bias.device == input.device)):
+        # fused: im2col, one GEMM, the bias added as the result is moved to (N, O, OH, OW)
+        return _conv.Conv2d.apply(input, weight, bias, stride, padding, dilation)
+    return _convolve_by_ops(input, weight, bias, stride, padding, dilation, groups)
+
+
+def _convolve_by_ops(input, weight, bias, stride, padding, dilation, groups):
+    """conv2d written with ops: im2col, a (batched) matmul, a permute and the bias added; the
+    readable version of ops/conv.py's Conv2d, and the path for groups > 1 and mixed dtypes."""
+    n, c, h, w = input.shape
+    o, c_group, kh, kw = weight.shape
+    oh = _conv.conv_output_size(h, kh, stride[0], padding[0], dilation[0])
+    ow = _conv.conv_output_size(w, kw, stride[1], padding[1], dilation[1])
     cols = _conv.im2col(input, (kh, kw), stride, padding, dilation)    # (C, KH, KW, N, OH, OW)
     patch = c_group * kh * kw
     if groups == 1:

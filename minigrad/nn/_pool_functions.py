@@ -1,9 +1,11 @@
 """max_pool2d, avg_pool2d and adaptive_avg_pool2d of nn.functional (modules in nn/pooling.py).
 
-A pooling window is a patch of im2col (ops/conv.py), laid out (C, KH·KW, N, OH, OW): max pooling
-picks one entry of each patch by index, average pooling sums each patch and divides. Both are
-ops (indexing, sum, division by a constant), so every derivative, of any order, comes from them.
-Inputs are (N, C, H, W) or unbatched (C, H, W), as torch.
+Max pooling: one kernel finds each window's maximum and its index, and the output is the input
+read at those indices (ops/conv.py GatherPlanes, whose adjoint adds gradients back there), so
+every derivative, of any order, comes from ops. Its readable twin, _max_pool2d_from_patches,
+takes each window as a patch of im2col (C, KH·KW, N, OH, OW) and picks one entry by indexing.
+Average pooling sums each im2col patch and divides. Inputs are (N, C, H, W) or unbatched
+(C, H, W), as torch.
 """
 import numbers
 
@@ -68,7 +70,31 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     index h·W + w in its (H, W) plane, int64, as torch (for max_unpool). A window wholly in the
     padding (possible only with dilation; torch's kernel reads out of bounds there) gives −inf,
     no gradient, and an index into the padding.
+
+    One kernel finds each window's maximum and its index (ops/conv.py MaxPool2d); the gradient
+    is added back at the indices. ``_max_pool2d_from_patches`` below is the same function
+    written with im2col and indexing, kept as the readable version (tests/test_pool_kernels.py
+    checks the two agree).
     """
+    x = _batched(input, "max_pool2d")
+    k, s, p, d, (oh, ow), _ = _pool_geometry(x, kernel_size, stride, padding, dilation,
+                                             ceil_mode, "max_pool2d")
+    out, index = _conv.max_pool2d_with_index(x, k, s, p, d, (oh, ow))
+    if not return_indices:
+        return out if input.ndim == 4 else out.squeeze(0)
+    xp = x.backend.xp
+    w = x.shape[3]
+    # a window with no tap inside (index −1): its first tap's position, as the patches version
+    first_tap = (xp.arange(oh)[:, None] * s[0] - p[0]) * w + xp.arange(ow) * s[1] - p[1]
+    index = Tensor._wrap(xp.where(index.array < 0, first_tap, index.array), input.device)
+    return (out, index) if input.ndim == 4 else (out.squeeze(0), index.squeeze(0))
+
+
+def _max_pool2d_from_patches(input, kernel_size, stride=None, padding=0, dilation=1,
+                             ceil_mode=False, return_indices=False):
+    """max_pool2d as ops: the windows are patches of im2col (C, KH·KW, N, OH, OW) of the input
+    padded with −∞, the tap torch's kernel picks is found with argmax (``_chosen_tap``), and
+    the output is those taps taken by indexing, so its derivatives are indexing's."""
     x = _batched(input, "max_pool2d")
     k, s, p, d, (oh, ow), extra = _pool_geometry(x, kernel_size, stride, padding, dilation,
                                                  ceil_mode, "max_pool2d")
