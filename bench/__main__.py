@@ -20,7 +20,7 @@ from .harness import (bandwidth_notes, load_average, machine_description, measur
                       measure_subprocess, table)
 
 GROUPS = ("bench.core", "bench.training", "bench.bandwidth", "bench.sequence", "bench.attention",
-          "bench.distributed")
+          "bench.conv", "bench.distributed")
 
 
 def select(rows, only):

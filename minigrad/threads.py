@@ -26,6 +26,7 @@ another process holds the second core, that half waits a scheduler time slice. (
 took 84 µs on one thread and 28–36 ms on two under load; products of the MLP's size
 (128·784·512 = 51M multiply-adds) still gain from two threads on an idle machine.
 """
+import contextlib
 import os
 
 import numpy as np
@@ -134,5 +135,23 @@ def matmul(a, b):
     blas.set(want)
     try:
         return a @ b
+    finally:
+        blas.set(before)
+
+
+@contextlib.contextmanager
+def products_of(macs):
+    """BLAS on ``gemm_threads(macs)`` threads for the products inside the block — a loop of
+    products of about ``macs`` multiply-adds each, such as a convolution's chunks of images —
+    and the previous count put back after (the per-product rule of ``matmul``, set once)."""
+    blas = _blas_threads() if macs >= _BLAS_SERIAL_BELOW else False
+    before = blas.get() if blas else None
+    want = gemm_threads(macs)
+    if before is None or before == want:
+        yield
+        return
+    blas.set(want)
+    try:
+        yield
     finally:
         blas.set(before)

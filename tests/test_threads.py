@@ -130,6 +130,33 @@ def test_matmul_puts_blas_threads_back_when_the_product_fails(monkeypatch, resto
     assert fake.count == 2
 
 
+@pytest.mark.parametrize("macs, set_calls", [(1000, []), (1 << 20, [1, 2]), (1 << 24, [])])
+def test_products_of_sets_blas_threads_once_for_a_loop_and_puts_them_back(macs, set_calls,
+                                                                           monkeypatch,
+                                                                           restore_threads):
+    mg.set_num_threads(2)
+    fake = _RecordingBlas(2)
+    monkeypatch.setattr(threads, "_blas", fake)
+    with threads.products_of(macs):
+        inside = fake.count
+    assert fake.calls == set_calls and fake.count == 2
+    assert inside == (1 if set_calls else 2)
+    with pytest.raises(KeyError), threads.products_of(1 << 20):
+        raise KeyError("the count is put back when the block raises")
+    assert fake.count == 2
+
+
+def test_conv2d_chunks_run_on_the_blas_threads_their_size_earns(monkeypatch, restore_threads):
+    """LeNet's conv chunks are ~10⁵–10⁶ multiply-adds: one BLAS thread, set once per loop."""
+    mg.set_num_threads(2)
+    fake = _RecordingBlas(2)
+    monkeypatch.setattr(threads, "_blas", fake)
+    x = mg.randn(64, 1, 28, 28, requires_grad=True)
+    conv = mg.nn.Conv2d(1, 6, 5)
+    conv(x).sum().backward()
+    assert fake.calls == [1, 2, 1, 2] and fake.count == 2   # forward's loop, backward's loop
+
+
 def test_matmul_with_the_real_blas_keeps_numpys_setting(restore_threads):
     threadpoolctl = pytest.importorskip("threadpoolctl")
 

@@ -23,6 +23,7 @@ its backward:
 
 so the gradient of a max-pool of any order is these two kernels, each the other's backward.
 """
+from .. import threads
 from ..autograd import Function, backward_is_differentiated, is_grad_enabled
 from .._operands import _const
 from ..backend import contiguous
@@ -140,17 +141,20 @@ class Conv2d(Function):
         # were mapped and page-faulted afresh every step by glibc (conv1 forward 2.5 → 1.0 ms
         # alone), one large block stays in its heap
         block = xp.empty(patch * n * oh * ow, dtype=x.dtype)
-        for n0, n1 in chunks:
-            cols = block[patch * n0 * oh * ow:patch * n1 * oh * ow].reshape(
-                (c, kh, kw, n1 - n0, oh, ow))
-            backend.im2col(image[n0:n1], sh, sw, ph, pw, dh, dw, cols)
-            moved = (w2 @ cols.reshape(patch, -1)).reshape(o, n1 - n0, oh, ow).transpose(
-                1, 0, 2, 3)
-            if bias is None:
-                out[n0:n1] = moved
-            else:
-                xp.add(moved, bias.array.reshape(1, o, 1, 1), out=out[n0:n1])
-            kept.append(cols)
+        # BLAS threads by one chunk's product, set once for the loop (minigrad/threads.py)
+        chunk_macs = o * patch * oh * ow * max([n1 - n0 for n0, n1 in chunks], default=0)
+        with threads.products_of(chunk_macs):
+            for n0, n1 in chunks:
+                cols = block[patch * n0 * oh * ow:patch * n1 * oh * ow].reshape(
+                    (c, kh, kw, n1 - n0, oh, ow))
+                backend.im2col(image[n0:n1], sh, sw, ph, pw, dh, dw, cols)
+                moved = (w2 @ cols.reshape(patch, -1)).reshape(o, n1 - n0, oh, ow).transpose(
+                    1, 0, 2, 3)
+                if bias is None:
+                    out[n0:n1] = moved
+                else:
+                    xp.add(moved, bias.array.reshape(1, o, 1, 1), out=out[n0:n1])
+                kept.append(cols)
         ctx.save_for_backward(x, weight)
         ctx.geometry, ctx.output_size, ctx.chunks = (stride, padding, dilation), (oh, ow), chunks
         ctx.cols = kept if weight.requires_grad else None    # dL/dW's other factor
@@ -175,15 +179,16 @@ class Conv2d(Function):
         # one buffer for each chunk's W₂ᵀ G in turn (a fresh one per chunk was page-faulted)
         largest = max(n1 - n0 for n0, n1 in ctx.chunks)
         scratch = xp.empty(patch * largest * oh * ow, dtype=x.dtype) if wants_x else None
-        for k, (n0, n1) in enumerate(ctx.chunks):
-            g = xp.ascontiguousarray(grad.array[n0:n1].transpose(1, 0, 2, 3)).reshape(o, -1)
-            if wants_w:
-                gw_t += ctx.cols[k].reshape(patch, -1) @ g.T
-            if wants_x:
-                patches = scratch[:patch * (n1 - n0) * oh * ow].reshape(patch, -1)
-                xp.matmul(w2.T, g, out=patches)
-                x.backend.col2im(patches.reshape((c, kh, kw, n1 - n0, oh, ow)), sh, sw, ph, pw,
-                                 dh, dw, dx[n0:n1])
+        with threads.products_of(o * patch * oh * ow * largest):
+            for k, (n0, n1) in enumerate(ctx.chunks):
+                g = xp.ascontiguousarray(grad.array[n0:n1].transpose(1, 0, 2, 3)).reshape(o, -1)
+                if wants_w:
+                    gw_t += ctx.cols[k].reshape(patch, -1) @ g.T
+                if wants_x:
+                    patches = scratch[:patch * (n1 - n0) * oh * ow].reshape(patch, -1)
+                    xp.matmul(w2.T, g, out=patches)
+                    x.backend.col2im(patches.reshape((c, kh, kw, n1 - n0, oh, ow)), sh, sw, ph, pw,
+                                     dh, dw, dx[n0:n1])
         gx = None if dx is None else _const(dx, x)
         gw = None if gw_t is None else _const(xp.ascontiguousarray(gw_t.T).reshape(weight.shape),
                                                weight)
