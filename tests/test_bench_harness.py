@@ -105,7 +105,7 @@ def test_every_row_names_builders_that_take_its_arguments():
 
 def test_the_issue16_rows_exist_and_select_by_name():
     rows = [r for g in GROUPS for r in importlib.import_module(g).rows(quick=True)]
-    picked = select(rows, ["training: MLP 784", "course MLP", "LeNet", "AdamW update", "softmax-CE",
+    picked = select(rows, ["training: MLP 784", "course MLP", "training: LeNet", "AdamW update", "softmax-CE",
                            "a + b on", "a.relu() on"])
     assert len(picked) == 7
     assert select(rows, []) == rows
