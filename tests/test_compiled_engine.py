@@ -197,6 +197,10 @@ def test_relu_forward_small_path_equals_the_kernel_bit_for_bit(dtype, n):
         assert np.array_equal(kernel.view(bits), backend.view(bits)), (x, kernel, backend)
         # the positive zero for -0.0, every NaN passed through unchanged
         assert not np.signbit(backend[x == 0]).any()
+        # Relu.forward's own small path (numpy's ufunc straight away) and the whole op
+        for y in (mg.relu(mg.tensor(x)).array, mg.tensor(x, requires_grad=True).relu().array):
+            assert y.dtype == x.dtype and y.flags.c_contiguous
+            assert np.array_equal(kernel.view(bits), y.view(bits)), (x, kernel, y)
 
 
 def test_relu_forward_small_path_on_nd_arrays_and_bad_calls():
