@@ -30,7 +30,10 @@ import warnings
 
 #: The modules compiled from their .py by setup.py (which reads this tuple).
 MODULES = ("minigrad.autograd.function", "minigrad.autograd.engine",
-           "minigrad.autograd.grad_mode", "minigrad.ops._elementwise_base")
+           "minigrad.autograd.grad_mode", "minigrad.ops._elementwise_base",
+           "minigrad.tensor", "minigrad._operands", "minigrad.ops.elementwise",
+           "minigrad.ops.shape", "minigrad.ops.linalg", "minigrad.ops.loss",
+           "minigrad.nn._loss_functions", "minigrad.optim.sgd", "minigrad.optim.optimizer")
 
 #: True when MINIGRAD_PURE_PYTHON=1: every module of MODULES runs from its .py.
 #: Seconds by which a .py may be newer than its compiled module and still count as compiled
