@@ -57,7 +57,7 @@ def _compiled_python_modules():
                    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MODULES")
     exts = [Extension(name, [name.replace(".", "/") + ".py"]) for name in modules]
     return cythonize(exts, language_level=3, build_dir=os.path.join("build", "cython"),
-                     compiler_directives={"binding": True})
+                     compiler_directives={"binding": True, "annotation_typing": False})
 
 
 _copy_cuda_sources()

@@ -8,7 +8,8 @@ The public API, re-exported here, follows torch's names and meanings::
     y.backward()
     x.grad
 """
-from .tensor import Tensor  # first: tensor.py closes the package's one import cycle (with ops)
+from . import _compiled  # noqa: F401  (first: which modules run compiled, see _compiled.py)
+from .tensor import Tensor  # tensor.py closes the package's one import cycle (with ops)
 from . import ops  # noqa: F401
 from . import optim  # noqa: F401
 from . import nn  # noqa: F401,E402  (nn family)

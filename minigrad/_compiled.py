@@ -1,13 +1,18 @@
 """Which of minigrad's own .py modules run compiled, and the switch back to their source.
 
 The path every operation pays — ``Function.apply`` (autograd/function.py), the backward loop
-(autograd/engine.py), grad mode (autograd/grad_mode.py) and the elementwise ops' helper
-(ops/_elementwise_base.py) — is compiled by Cython from the very .py files you read
+(autograd/engine.py), grad mode (autograd/grad_mode.py), the Tensor class and its operand
+checks (tensor.py, _operands.py), the common ops (ops/elementwise.py, shape.py, linalg.py,
+loss.py and their helper _elementwise_base.py), cross-entropy's wrapper
+(nn/_loss_functions.py) and the optimizer step (optim/optimizer.py, sgd.py) — is compiled by
+Cython from the very .py files you read
 (Cython's "pure Python mode": no .pyx twin, no type annotations). ``setup.py build_ext
 --inplace`` (``make build``) writes each as ``<name>.cpython-*.so`` beside its ``.py``, and
 Python's import system prefers such an extension module to the ``.py`` of the same name.
 Compiled, the code is the same Python; it runs without the interpreter's per-bytecode work
-(a recorded ``a + b`` on 4 elements: about a fifth fewer instructions).
+(a recorded ``a + b`` on 4 elements: about a fifth fewer instructions; the course MLP step
+64-64-10: about 6% less time than with the engine modules alone). Classes stay Python
+classes: a user's subclass of Tensor, Optimizer or SGD works as before.
 
 The ``.py`` runs instead of the compiled module (``SOURCE_FIRST`` below decides, per import):
 
@@ -17,8 +22,9 @@ The ``.py`` runs instead of the compiled module (``SOURCE_FIRST`` below decides,
   you read is still the file that runs, and a warning says that it runs interpreted;
 * nothing was compiled (a checkout without ``build_ext``).
 
-``running()`` tells, per module, which one was imported. tensor.py imports this module
-first, so the choice is made before any of the modules is imported; the finder that makes it
+``running()`` tells, per module, which one was imported. minigrad/__init__.py imports this
+module first (and tensor.py imports it too), so the choice is made before any of the modules is
+imported; the finder that makes it
 is on ``sys.meta_path`` only while ``import minigrad`` runs (removed at the end of
 minigrad/__init__.py: importing minigrad leaves the process's import system as it found it).
 """
@@ -30,12 +36,15 @@ import warnings
 
 #: The modules compiled from their .py by setup.py (which reads this tuple).
 MODULES = ("minigrad.autograd.function", "minigrad.autograd.engine",
-           "minigrad.autograd.grad_mode", "minigrad.ops._elementwise_base")
+           "minigrad.autograd.grad_mode", "minigrad.ops._elementwise_base",
+           "minigrad.tensor", "minigrad._operands", "minigrad.ops.elementwise",
+           "minigrad.ops.shape", "minigrad.ops.linalg", "minigrad.ops.loss",
+           "minigrad.nn._loss_functions", "minigrad.optim.sgd", "minigrad.optim.optimizer")
 
-#: True when MINIGRAD_PURE_PYTHON=1: every module of MODULES runs from its .py.
 #: Seconds by which a .py may be newer than its compiled module and still count as compiled
 #: with it: an installer writes the two files of a wheel one after the other.
 INSTALL_SLACK_S = 2.0
+#: True when MINIGRAD_PURE_PYTHON=1: every module of MODULES runs from its .py.
 PURE_PYTHON = os.environ.get("MINIGRAD_PURE_PYTHON") == "1"
 
 
@@ -70,8 +79,8 @@ def running():
 
 
 def install():
-    """Puts the finder first on ``sys.meta_path`` while minigrad imports itself (tensor.py's
-    first import); minigrad/__init__.py calls ``remove()`` at its end, once every module of
+    """Puts the finder first on ``sys.meta_path`` while minigrad imports itself (the first
+    import of minigrad/__init__.py); minigrad/__init__.py calls ``remove()`` at its end, once every module of
     MODULES is imported, so the user's process keeps its import system as it was."""
     if not any(isinstance(f, SourceFirst) for f in sys.meta_path):
         sys.meta_path.insert(0, SourceFirst())

@@ -61,7 +61,7 @@ def test_a_py_newer_than_its_compiled_module_runs_from_source(monkeypatch):
     with pytest.warns(RuntimeWarning, match="engine.py changed since it was compiled"):
         stale = _compiled.SourceFirst.find_spec("minigrad.autograd.engine", pkg.__path__)
     assert stale.origin.endswith(os.path.join("autograd", "engine.py"))
-    assert _compiled.SourceFirst.find_spec("minigrad.tensor", None) is None  # not ours: no say
+    assert _compiled.SourceFirst.find_spec("minigrad.creation", pkg.__path__) is None  # not ours
 
 
 def test_representative_tests_pass_interpreted():
@@ -69,7 +69,8 @@ def test_representative_tests_pass_interpreted():
     a user's Function, run interpreted in a fresh process."""
     files = ["tests/test_autograd.py", "tests/test_autograd_surface.py", "tests/test_hooks.py",
              "tests/test_check_graph.py", "tests/test_serialization.py",
-             "tests/test_jvp_elementwise.py", "tests/test_compiled_engine.py"]
+             "tests/test_jvp_elementwise.py", "tests/test_compiled_engine.py",
+             "tests/test_fast_paths.py"]
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
                           *files, "-k", "not interpreted"], cwd=ROOT, capture_output=True,
                          text=True, env={**os.environ, "MINIGRAD_PURE_PYTHON": "1"}, timeout=900)
@@ -197,6 +198,10 @@ def test_relu_forward_small_path_equals_the_kernel_bit_for_bit(dtype, n):
         assert np.array_equal(kernel.view(bits), backend.view(bits)), (x, kernel, backend)
         # the positive zero for -0.0, every NaN passed through unchanged
         assert not np.signbit(backend[x == 0]).any()
+        # Relu.forward's own small path (numpy's ufunc straight away) and the whole op
+        for y in (mg.relu(mg.tensor(x)).array, mg.tensor(x, requires_grad=True).relu().array):
+            assert y.dtype == x.dtype and y.flags.c_contiguous
+            assert np.array_equal(kernel.view(bits), y.view(bits)), (x, kernel, y)
 
 
 def test_relu_forward_small_path_on_nd_arrays_and_bad_calls():
@@ -211,3 +216,41 @@ def test_relu_forward_small_path_on_nd_arrays_and_bad_calls():
         be.relu_forward(x, np.empty_like(x, dtype=np.float64))
     with pytest.raises(ValueError, match="size mismatch"):
         be.relu_forward(x, np.empty(5, np.float32))
+
+
+def test_user_subclasses_of_compiled_classes():
+    """Tensor, Optimizer and SGD are compiled (tensor.py, optim/): a user's subclasses still
+    override methods, call super(), keep instance attributes and pickle by name."""
+    import inspect
+
+    class Tagged(mg.Tensor):
+        def double(self):
+            return self * 2
+
+    t = Tagged([1.0, 2.0], requires_grad=True)
+    assert isinstance(t, Tagged) and t.double().tolist() == [2.0, 4.0]
+    t.tag = "mine"                       # Tensor has a __dict__ slot
+    assert t.tag == "mine"
+
+    class HalfStep(mg.optim.SGD):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                group["lr"] = 0.5
+            return super().step(closure)
+
+    w = mg.tensor([1.0, -1.0], requires_grad=True)
+    opt = HalfStep([w], lr=1.0)
+    (w * w).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(w.numpy(), [0.0, 0.0])      # w − 0.5·2w
+    assert list(inspect.signature(mg.optim.SGD).parameters)[:3] == ["params", "lr", "momentum"]
+    assert list(inspect.signature(mg.Tensor.sum).parameters)[0] == "self"
+    assert mg.Tensor.__module__ == "minigrad.tensor" and mg.Tensor.__qualname__ == "Tensor"
+
+
+def test_traceback_from_a_compiled_tensor_method_names_its_line():
+    x = mg.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="does not cast silently") as info:
+        x + mg.tensor([1.0, 2.0], dtype=mg.float64)
+    files = [f.filename for f in traceback.extract_tb(info.value.__traceback__)]
+    assert any(f.endswith("_operands.py") for f in files), files

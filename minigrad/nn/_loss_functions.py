@@ -77,6 +77,23 @@ def _class_rows(input, target, what, ignore_index):
     return input, tgt, target_shape
 
 
+def _plain_targets(input, target, ignore_index):
+    """A copy of the targets when the general checks (``_class_rows``) would change nothing:
+    2-D logits (N, C), N > 0 contiguous int64 classes, every one in 0..C−1, so none is
+    ``ignore_index`` (< 0 here); with unit weights the mean's divisor is then N. None
+    otherwise, and the general path runs (with its messages)."""
+    if input.ndim != 2 or target.ndim != 1 or ignore_index >= 0:
+        return None
+    tgt = target.array
+    if tgt.dtype != np.int64 or tgt.shape[0] != input.shape[0] or tgt.shape[0] == 0 or \
+            not tgt.flags.c_contiguous:
+        return None
+    # read as unsigned, a negative class is huge: one max() checks 0 ≤ t < C for every row
+    if int(tgt.view(np.uint64).max()) >= input.shape[1]:
+        return None
+    return tgt.copy()  # the backward reads it: a later write to ``target`` must not change that
+
+
 def _class_weight(weight, c, like, what):
     xp = like.backend.xp
     if weight is None:
@@ -116,6 +133,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if target.shape == input.shape and input.ndim > 0:
         return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
                                             label_smoothing)
+    if weight is None and reduction != "none":
+        tgt = _plain_targets(input, target, ignore_index)
+        if tgt is not None:  # the usual batch: (N, C) logits, N classes in range, none ignored
+            n, c = input.shape
+            return _loss.cross_entropy_total(input, tgt, input.backend.xp.ones(c, input.dtype),
+                                             label_smoothing, ignore_index,
+                                             float(n) if reduction == "mean" else 1.0)
     rows, tgt, out_shape = _class_rows(input, target, "cross_entropy", ignore_index)
     w = _class_weight(weight, rows.shape[1], rows, "cross_entropy")
     divisor = 1.0 if reduction == "sum" else None

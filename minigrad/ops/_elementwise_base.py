@@ -1,7 +1,7 @@
 """The helpers every file of elementwise ops uses (elementwise.py, elementwise_select.py,
 trig.py, special.py): the floating-point check of a public function's argument, an op's saved
-output for its backward (or its recomputation when the backward is differentiated), and running
-a fused backend kernel.
+output for its backward (or its recomputation when the backward is differentiated), a
+gradient summed back to an input's shape, and running a fused backend kernel.
 """
 import numpy
 
@@ -9,6 +9,7 @@ from ..autograd import backward_is_differentiated
 from ..backend import array_module, contiguous
 from .._operands import _const
 from ..tensor import Tensor
+from .shape import _sum_to_shape_array, sum_to_shape
 
 
 def _float(x, what):
@@ -30,6 +31,23 @@ def _saved_or_recomputed(ctx, name, recompute):
     if backward_is_differentiated():
         return recompute()
     return _const(getattr(ctx, name), ctx.inputs[0])
+
+
+def _summed_to(grad, shape):
+    """``sum_to_shape(grad, shape)`` in a backward (a broadcast input's gradient). When no graph
+    of the backward is recorded the sum runs on the array, a constant: one node fewer on every
+    broadcast ``+``, ``-`` and ``*`` (a Linear layer's bias); otherwise the op, differentiable."""
+    if grad.shape == shape:
+        return grad
+    if backward_is_differentiated():
+        return sum_to_shape(grad, shape)
+    return _const(_summed_array(grad.backend, grad.array, tuple(shape)), grad)
+
+
+def _summed_array(backend, a, shape):
+    """The array ``a`` summed to ``shape`` (see shape.py), an array also for shape ()."""
+    out = _sum_to_shape_array(backend, a, shape)
+    return out if shape else backend.xp.asarray(out)  # numpy's full sum gives a scalar
 
 
 def _run_elementwise(kernel, a, *others):

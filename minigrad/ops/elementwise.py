@@ -19,9 +19,12 @@ import numbers
 import numpy as np
 
 from ..autograd import Function, backward_is_differentiated
+from ..backend._checks import FLOAT_DTYPES
+from ..backend.cpu import UFUNC_MAX_SIZE
 from .._operands import _binary, _const
 from ..tensor import Tensor
-from ._elementwise_base import _float, _run_elementwise, _saved_or_recomputed  # noqa: F401
+from ._elementwise_base import (_float, _run_elementwise, _saved_or_recomputed,  # noqa: F401
+                                _summed_array, _summed_to)
 from ._tangents import broadcast_tangent, tangent_sum
 from .elementwise_select import (ClampTensor, Clip, Maximum, Minimum, Where,  # noqa: F401
                                  clip, maximum, minimum, where)
@@ -42,7 +45,7 @@ class Add(Function):
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        return sum_to_shape(grad, sa), sum_to_shape(grad, sb)
+        return _summed_to(grad, sa), _summed_to(grad, sb)
 
     @staticmethod
     def jvp(ctx, ta, tb):
@@ -60,8 +63,8 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        gb = -sum_to_shape(grad, sb) if ctx.needs_input_grad[1] else None
-        return sum_to_shape(grad, sa), gb
+        gb = -_summed_to(grad, sb) if ctx.needs_input_grad[1] else None
+        return _summed_to(grad, sa), gb
 
     @staticmethod
     def jvp(ctx, ta, tb):
@@ -79,6 +82,13 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if not backward_is_differentiated() and a.dtype == b.dtype == grad.dtype:
+            # the same products on the arrays, constants: two nodes fewer
+            needs = ctx.needs_input_grad
+            g = grad.array
+            ga = _const(_summed_array(a.backend, g * b.array, a.shape), a) if needs[0] else None
+            gb = _const(_summed_array(b.backend, g * a.array, b.shape), b) if needs[1] else None
+            return ga, gb
         ga = sum_to_shape(grad * b, a.shape) if ctx.needs_input_grad[0] else None
         gb = sum_to_shape(grad * a, b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -340,7 +350,13 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _run_elementwise(x.backend.relu_forward, x.array)
+        a = x.array
+        if type(a) is np.ndarray and a.size <= UFUNC_MAX_SIZE and a.flags.c_contiguous and \
+                a.dtype in FLOAT_DTYPES:
+            # small: numpy's ufunc straight away, the backend kernel's own small path (its value
+            # bit for bit, tests/test_compiled_engine.py) without the call and checks around it
+            return np.maximum(a, 0)
+        return _run_elementwise(x.backend.relu_forward, a)
 
     @staticmethod
     def backward(ctx, grad):

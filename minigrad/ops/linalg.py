@@ -2,10 +2,10 @@
 import numpy as np
 
 from .. import threads
-from ..autograd import Function
-from .._operands import _binary
+from ..autograd import Function, backward_is_differentiated
+from .._operands import _binary, _const
 from ._tangents import tangent_sum
-from .shape import reshape, sum_to_shape
+from .shape import _sum_to_shape_array, reshape, sum_to_shape
 
 
 def _mT(t):
@@ -21,6 +21,11 @@ class MatMul(Function):
 
     1-D operands are treated as a row (A) or a column (B) and the gradient is reshaped back;
     broadcast batch axes are summed back to each operand's shape.
+
+    When no graph of the backward is recorded, the same two products run on the arrays
+    (``_matmul_grads``: no transpose/reshape nodes); with ``create_graph=True`` or under a
+    forward-mode level the Tensor formula below runs, so higher derivatives stay exact. A test
+    checks the two agree.
     """
 
     @staticmethod
@@ -31,6 +36,9 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if not backward_is_differentiated():
+            ga, gb = _matmul_grads(a, b, grad, ctx.needs_input_grad)
+            return (None if ga is None else _const(ga, a)), (None if gb is None else _const(gb, b))
         a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a          # (…, n, k)
         b2 = reshape(b, b.shape + (1,)) if b.ndim == 1 else b          # (…, k, m)
         batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
@@ -47,6 +55,27 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         return tangent_sum(None if ta is None else MatMul.apply(ta, b),
                            None if tb is None else MatMul.apply(a, tb))
+
+
+def _matmul_grads(a, b, grad, needs):
+    """MatMul's backward on the arrays: (G @ Bᵀ, Aᵀ @ G) with 1-D operands as a row/column
+    and broadcast batch axes summed back; each None where ``needs`` says it is not wanted."""
+    A, B, G = a.array, b.array, grad.array
+    A2 = A.reshape((1,) + A.shape) if A.ndim == 1 else A          # (…, n, k)
+    B2 = B.reshape(B.shape + (1,)) if B.ndim == 1 else B          # (…, k, m)
+    if A2.ndim > 2 or B2.ndim > 2:
+        batch = np.broadcast_shapes(A2.shape[:-2], B2.shape[:-2])
+    else:
+        batch = ()
+    G2 = G.reshape(batch + (A2.shape[-2], B2.shape[-1]))         # (…, n, m)
+    ga = gb = None
+    if needs[0]:
+        ga = _sum_to_shape_array(a.backend, threads.matmul(G2, B2.swapaxes(-1, -2)), A2.shape)
+        ga = ga.reshape(A.shape)
+    if needs[1]:
+        gb = _sum_to_shape_array(b.backend, threads.matmul(A2.swapaxes(-1, -2), G2), B2.shape)
+        gb = gb.reshape(B.shape)
+    return ga, gb
 
 
 def matmul(a, b):
@@ -77,6 +106,8 @@ class MatMulBT(Function):
     The same product as ``a @ b.T``, but B's gradient comes out of BLAS C-contiguous in B's
     own layout (through ``b.T`` it would be a transposed view of a (k, m) array, which every
     consumer — the optimizer's flat kernels first — would have to copy).
+
+    Without a recorded backward graph the two products run on the arrays (as in MatMul).
     """
 
     @staticmethod
@@ -87,6 +118,10 @@ class MatMulBT(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
+        if not backward_is_differentiated():
+            needs = ctx.needs_input_grad
+            return (_const(threads.matmul(grad.array, b.array), a) if needs[0] else None,
+                    _const(threads.matmul(grad.array.T, a.array), b) if needs[1] else None)
         ga = grad @ b if ctx.needs_input_grad[0] else None
         gb = _mT(grad) @ a if ctx.needs_input_grad[1] else None
         return ga, gb
