@@ -160,7 +160,9 @@ def measure_subprocess(row, rounds=3, samples=5, min_sample_seconds=0.02, warmup
                             min_sample_seconds=min_sample_seconds)
             row.samples[k].append(result["seconds_per_call"])
             row.note = row.note or result.get("note", "")
-            if reports is not None:
+            # a row with its own runner (the DDP rows: ranks under mpirun, each given
+            # OMP_NUM_THREADS = cores / ranks) does not show the frameworks' defaults
+            if reports is not None and getattr(row, "runner", None) is None:
                 reports[k] = result
     row.medians = medians(row.samples)
     return row
