@@ -16,21 +16,7 @@ from cython cimport floating
 from cython.parallel cimport prange
 
 
-cdef inline Py_ssize_t _first_inside(Py_ssize_t offset, Py_ssize_t stride) noexcept nogil:
-    # the smallest ow ≥ 0 with ow·stride + offset ≥ 0
-    if offset >= 0:
-        return 0
-    return (-offset + stride - 1) // stride
-
-
-cdef inline Py_ssize_t _end_inside(Py_ssize_t offset, Py_ssize_t stride, Py_ssize_t size,
-                                   Py_ssize_t count) noexcept nogil:
-    # one past the largest ow < count with ow·stride + offset < size
-    cdef Py_ssize_t e
-    if size - 1 - offset < 0:
-        return 0
-    e = (size - 1 - offset) // stride + 1
-    return e if e < count else count
+include "_inside.pxi"
 
 
 cdef inline void _copy_row(const floating* src, floating* dst, Py_ssize_t lo, Py_ssize_t hi,

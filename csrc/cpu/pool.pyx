@@ -25,6 +25,8 @@ from cython.parallel cimport prange
 from libc.math cimport INFINITY
 from libc.stdint cimport int64_t
 
+include "_inside.pxi"
+
 
 cdef void _max_plane(const floating* x, floating* out, int64_t* index, Py_ssize_t H,
                      Py_ssize_t W, Py_ssize_t OH, Py_ssize_t OW, int kh, int kw, int sh, int sw,
@@ -54,23 +56,6 @@ cdef void _max_plane(const floating* x, floating* out, int64_t* index, Py_ssize_
                         at = k
             out[oh * OW + ow] = best
             index[oh * OW + ow] = at
-
-
-cdef inline Py_ssize_t _first_inside(Py_ssize_t start, Py_ssize_t step) noexcept nogil:
-    # the smallest tap t ≥ 0 with start + t·step ≥ 0
-    if start >= 0:
-        return 0
-    return (-start + step - 1) // step
-
-
-cdef inline Py_ssize_t _end_inside(Py_ssize_t start, Py_ssize_t step, Py_ssize_t size,
-                                   Py_ssize_t taps) noexcept nogil:
-    # one past the largest tap t < taps with start + t·step < size
-    cdef Py_ssize_t e
-    if start >= size:
-        return 0
-    e = (size - 1 - start) // step + 1
-    return e if e < taps else taps
 
 
 def max_pool2d_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,

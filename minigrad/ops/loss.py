@@ -101,19 +101,10 @@ class CrossEntropyTotal(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        target, weight, eps, ignore_index = ctx.args
-        x = ctx.inputs[0]
-        backend = x.backend
-        xp = backend.xp
-        if not backward_is_differentiated():
-            g = grad.array if ctx.divisor == 1 else grad.array / ctx.divisor
-            out = xp.empty_like(ctx.probs)
-            backend.cross_entropy_backward(ctx.probs, target, weight, eps, ignore_index,
-                                           xp.full(x.shape[0], g, dtype=x.dtype), out)
-            return Tensor._wrap(out, x.device), None, None, None, None, None
-        per_row = _loss_derivative(x, x.softmax(-1), target, weight, eps, ignore_index)
+        # every row's loss enters L with weight 1/d: the per-row backward with grad[r] = g / d
         g = grad if ctx.divisor == 1 else grad / ctx.divisor
-        return g * per_row, None, None, None, None, None
+        grad_x = CrossEntropyRows.backward(ctx, g.expand(ctx.inputs[0].shape[0]))[0]
+        return grad_x, None, None, None, None, None
 
     @staticmethod
     def jvp(ctx, tx, *t_args):
