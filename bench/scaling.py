@@ -258,6 +258,17 @@ def _best_triad(by_key, i):
 
 # --- plots ------------------------------------------------------------------------------------
 
+def _plain_log_labels(axis, ticker):
+    """Plain numbers (2, 0.5, 100) on a log axis; minor ticks labelled only when the axis
+    spans about a decade or less (more would print every 2…9 of each decade over each other)."""
+    class PlainLogFormatter(ticker.LogFormatter):  # its choice of ticks, "%g" for the text
+        def __call__(self, x, pos=None):
+            return f"{x:g}" if super().__call__(x, pos) else ""
+
+    axis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+    axis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.5)))
+
+
 def plot(series, out_dir):
     """One PNG per figure name; per series a column: time (log-log) over the ratio."""
     import matplotlib
@@ -283,8 +294,7 @@ def plot(series, out_dir):
                 rate = max(t.bytes_per_call[-1] / t.medians("minigrad")[-1] for t in triads)
                 top.loglog(s.xs, [b / rate * 1e3 for b in s.bytes_per_call], ":", color="gray",
                            label="bytes / triad bandwidth")
-            for axis_formatter in (top.yaxis.set_major_formatter, top.yaxis.set_minor_formatter):
-                axis_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+            _plain_log_labels(top.yaxis, matplotlib.ticker)
             top.set_ylabel("ms per step")
             top.set_title(s.title, fontsize=10)
             top.legend(fontsize=8)
@@ -293,9 +303,7 @@ def plot(series, out_dir):
                 q = [a / b for a, b in zip(s.medians("minigrad"), s.medians("torch"))]
                 ratio.loglog(s.xs, q, "o-", color="black")
                 ratio.axhline(1.0, color="gray", lw=0.8)
-                for axis_formatter in (ratio.yaxis.set_major_formatter,
-                                       ratio.yaxis.set_minor_formatter):
-                    axis_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+                _plain_log_labels(ratio.yaxis, matplotlib.ticker)
             ratio.set_ylabel("minigrad / torch (log)")
             ratio.set_xlabel(s.x_label)
             if figure != "adamw":            # few points: label each one
