@@ -16,15 +16,21 @@ def _chain_arrays(n):
     return [rng.standard_normal(n).astype(np.float32) for _ in range(3)]
 
 
-def chain_minigrad(n):
-    import minigrad as mg
-    x, w, b = (mg.tensor(a, requires_grad=True) for a in _chain_arrays(n))
+def _chain(lib, n):
+    """((x·w + b).tanh()·x).sum() forward and backward, written once for minigrad and torch
+    (the same names in both: ``lib`` is the imported module)."""
+    x, w, b = (lib.tensor(a, requires_grad=True) for a in _chain_arrays(n))
 
     def run():
         for t in (x, w, b):
             t.grad = None
         ((x * w + b).tanh() * x).sum().backward()
     return run
+
+
+def chain_minigrad(n):
+    import minigrad as mg
+    return _chain(mg, n)
 
 
 def chain_numpy(n):
@@ -41,16 +47,8 @@ def chain_numpy(n):
 
 def chain_torch(n):
     import torch
-    x, w, b = (torch.tensor(a, requires_grad=True) for a in _chain_arrays(n))
+    return _chain(torch, n)
 
-    def run():
-        for t in (x, w, b):
-            t.grad = None
-        ((x * w + b).tanh() * x).sum().backward()
-    return run
-
-
-# --- softmax cross-entropy, forward + backward ----------------------------------------------
 
 def _ce_arrays(batch, classes):
     rng = np.random.default_rng(0)
@@ -58,15 +56,20 @@ def _ce_arrays(batch, classes):
             rng.integers(0, classes, batch))
 
 
-def cross_entropy_minigrad(batch, classes):
-    import minigrad as mg
+def _cross_entropy(lib, batch, classes):
+    """F.cross_entropy forward and backward, written once for minigrad and torch."""
     logits_np, target = _ce_arrays(batch, classes)
-    logits, tgt = mg.tensor(logits_np, requires_grad=True), mg.tensor(target)
+    logits, tgt = lib.tensor(logits_np, requires_grad=True), lib.tensor(target)
 
     def run():
         logits.grad = None
-        mg.nn.functional.cross_entropy(logits, tgt).backward()
+        lib.nn.functional.cross_entropy(logits, tgt).backward()
     return run
+
+
+def cross_entropy_minigrad(batch, classes):
+    import minigrad as mg
+    return _cross_entropy(mg, batch, classes)
 
 
 def cross_entropy_numpy(batch, classes):
@@ -84,13 +87,7 @@ def cross_entropy_numpy(batch, classes):
 
 def cross_entropy_torch(batch, classes):
     import torch
-    logits_np, target = _ce_arrays(batch, classes)
-    logits, tgt = torch.tensor(logits_np, requires_grad=True), torch.tensor(target)
-
-    def run():
-        logits.grad = None
-        torch.nn.functional.cross_entropy(logits, tgt).backward()
-    return run
+    return _cross_entropy(torch, batch, classes)
 
 
 # --- one tiny op on 4 elements, recording the graph: the per-op overhead ---------------------

@@ -8,9 +8,10 @@ Per row r of logits x (N, C) with target class t, class weights w and label smoo
 
 (from d(−log p_k)/dx_c = p_c − [c = k]). The forward kernel keeps p; the backward kernel
 applies the formula in one pass. With ``create_graph=True`` the same formula runs with Tensor
-ops on p = softmax(x), so second derivatives are exact. The Function returns the per-row losses;
-the reduction (sum, or the weighted mean Σ_r loss[r] / Σ_r w_{t_r}) is done with ops by
-``nn.functional.cross_entropy``. Forward mode: jvp[r] = Σ_c dloss[r]/dx[r, c]·t[r, c], the same
+ops on p = softmax(x), so second derivatives are exact. CrossEntropyRows returns the per-row
+losses (``reduction='none'``); CrossEntropyTotal is the same node with the reduction inside
+(sum, or the weighted mean Σ_r loss[r] / Σ_r w_{t_r}), which ``nn.functional.cross_entropy``
+uses for 'sum' and 'mean'. Forward mode: jvp[r] = Σ_c dloss[r]/dx[r, c]·t[r, c], the same
 row formula (targets and class weights are arrays here, constants without tangents).
 """
 import numpy as np
